@@ -1,0 +1,62 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — the AccessPolicy concept: who is asking, what they may read and write.
+
+#ifndef CONCORD_CONCEPTS_ACCESS_POLICY_HPP
+#define CONCORD_CONCEPTS_ACCESS_POLICY_HPP
+
+#include <concord/error.hpp>
+#include <concord/model/change.hpp>
+#include <concord/model/record.hpp>
+
+#include <concepts>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace concord {
+
+/// The authenticated user behind a request.
+struct principal {
+    std::string id;
+    std::vector<std::string> roles;
+    std::string organisation;
+
+    friend bool operator==(const principal&, const principal&) = default;
+};
+
+/** Decides who is asking and what they may see and change (docs/concepts/AccessPolicy.md).
+
+    | expression                  | type                | semantics |
+    |-----------------------------|---------------------|-----------|
+    | `a.authenticate(cred)`      | `result<principal>` | `errc::unauthenticated` for missing or bad credentials |
+    | `a.may_write(p, c, cur)`    | `result<void>`      | `errc::permission_denied` naming entity, record and field when `p` may not make change `c`; `cur` is the hub's copy (null when new) |
+    | `a.may_read(p, h)`          | `bool`              | whether record `h` may reach `p` |
+
+    `a` is a const lvalue; `cred` a `std::string_view`; `p` a `const principal&`; `c` a
+    `const change&`; `cur` a `const hub_record*`; `h` a `const hub_record&`. Must be safe to
+    call from any thread; it is called inside the hub's batch transaction, so it must not block.
+*/
+template <class A>
+concept access_policy = requires(const A& a, std::string_view cred, const principal& p, const change& c,
+                                 const hub_record* cur, const hub_record& h) {
+    { a.authenticate(cred) } -> std::same_as<result<principal>>;
+    { a.may_write(p, c, cur) } -> std::same_as<result<void>>;
+    { a.may_read(p, h) } -> std::same_as<bool>;
+};
+
+/// Everyone may read and write everything: the policy of a trusted, single-tenant hub.
+struct allow_all {
+    result<principal> authenticate(std::string_view cred) const {
+        return principal{std::string(cred), {}, {}};
+    }
+    result<void> may_write(const principal&, const change&, const hub_record*) const { return {}; }
+    bool may_read(const principal&, const hub_record&) const { return true; }
+};
+
+static_assert(access_policy<allow_all>);
+
+} // namespace concord
+
+#endif // CONCORD_CONCEPTS_ACCESS_POLICY_HPP

@@ -1,0 +1,74 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — the HubStore concept: the hub's records, change log and dedupe marks.
+
+#ifndef CONCORD_CONCEPTS_HUB_STORE_HPP
+#define CONCORD_CONCEPTS_HUB_STORE_HPP
+
+#include <concord/error.hpp>
+#include <concord/model/outcome.hpp>
+#include <concord/model/record.hpp>
+#include <concord/model/stored_record.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace concord {
+
+/// A page of the change log: records in sequence order, where the next page starts, and
+/// whether one is waiting.
+struct change_page {
+    std::vector<hub_record> rows;
+    std::uint64_t cursor = 0;
+    bool more = false;
+};
+
+/** Storage of the hub (docs/concepts/HubStore.md).
+
+    Everything happens in a transaction `tx` obtained from `s.begin()`; transactions are
+    serialised (one writer at a time) and a transaction that is destroyed without `commit()`
+    leaves no trace. Operations report failures of the medium (disk full, I/O error) by
+    throwing `concord::system_error` with `errc::store_failed`; the transaction is then rolled
+    back.
+
+    | expression                              | type                          | semantics |
+    |-----------------------------------------|-------------------------------|-----------|
+    | `S::transaction`                        | move-only                     | one atomic unit of work |
+    | `s.begin()`                             | `S::transaction`              | waits for other transactions to finish |
+    | `tx.load(entity, id)`                   | `std::optional<stored_record>`| the record with stamps, tombstones included |
+    | `tx.save(rec)`                          | `std::uint64_t`               | writes `rec`, gives it the next change sequence (strictly increasing, never reused) and returns it; the change log keeps only the latest sequence per record |
+    | `tx.find_outcome(id)`                   | `std::optional<outcome>`      | the stored outcome of change `id`, if not yet acknowledged |
+    | `tx.save_outcome(o)`                    |                               | stores `o` (keyed by `o.change`) for replay |
+    | `tx.acknowledged(r)`                    | `std::uint64_t`               | highest change sequence of replica `r` acknowledged (0: none) |
+    | `tx.acknowledge(r, seq)`                |                               | forgets `r`'s stored outcomes up to `seq`; the mark never decreases |
+    | `tx.changes_after(after, limit, ents)`  | `change_page`                 | records with sequence > `after`, in sequence order, at most `limit`, only of entities in `ents` (all when empty) |
+    | `tx.commit()`                           |                               | makes everything durable at once |
+
+    `entity`, `id` are `std::string_view`; `rec` is `stored_record&`; `o` a `const outcome&`;
+    `r` a `replica_id`; `ents` a `const std::vector<std::string>&`.
+*/
+template <class S>
+concept hub_store = requires(S& s, typename S::transaction& tx, std::string_view sv, stored_record& rec,
+                             const outcome& o, change_id cid, replica_id r, std::uint64_t n,
+                             std::size_t limit, const std::vector<std::string>& ents) {
+    typename S::transaction;
+    { s.begin() } -> std::same_as<typename S::transaction>;
+    { tx.load(sv, sv) } -> std::same_as<std::optional<stored_record>>;
+    { tx.save(rec) } -> std::same_as<std::uint64_t>;
+    { tx.find_outcome(cid) } -> std::same_as<std::optional<outcome>>;
+    tx.save_outcome(o);
+    { tx.acknowledged(r) } -> std::same_as<std::uint64_t>;
+    tx.acknowledge(r, n);
+    { tx.changes_after(n, limit, ents) } -> std::same_as<change_page>;
+    tx.commit();
+};
+
+} // namespace concord
+
+#endif // CONCORD_CONCEPTS_HUB_STORE_HPP

@@ -1,0 +1,109 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — the hub: the one place where conflicts are decided and changes are served.
+
+#ifndef CONCORD_HUB_BASIC_HUB_HPP
+#define CONCORD_HUB_BASIC_HUB_HPP
+
+#include <concord/concepts/access_policy.hpp>
+#include <concord/concepts/clock.hpp>
+#include <concord/concepts/hub_store.hpp>
+#include <concord/concepts/resolver.hpp>
+#include <concord/model/batch.hpp>
+#include <concord/model/hlc_clock.hpp>
+#include <concord/model/schema.hpp>
+#include <concord/resolve/lww.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <utility>
+
+namespace concord {
+
+/// How a hub behaves. Defaults are in the comments.
+struct hub_options {
+    hub_options() = default;
+    explicit hub_options(concord::schema s) : schema(std::move(s)) {}
+
+    /// The entities the hub serves; changes to anything else are `rejected: validation`.
+    concord::schema schema;
+    /// A stamp further ahead of the hub's clock than this does not win on that basis (5 min).
+    std::int64_t max_skew_ms = 5 * 60 * 1000;
+    /// Upper bound on one pull page, whatever the replica asks (5,000 rows: a few MB of JSON).
+    std::size_t max_page = 5000;
+    /// The hub's own id in stamps it makes (clamped stamps keep the change's replica id).
+    concord::replica_id id{0xFFFF'FFFF'FFFF'FFFFULL};
+};
+
+/** The authoritative server store: applies batches and serves pulls.
+
+    Each `sync()` authenticates the principal, then for each pushed change in order: checks
+    the entity, the id, the schema and the principal's rights, resolves the change against the
+    stored record by stamp, writes the winners, and records the outcome for replay — and then
+    serves one pull page. Everything one call writes commits in one store transaction: a
+    failure leaves nothing behind.
+
+    A replayed change (same change id) writes nothing and gets its original outcome, with the
+    hub's current copy of the record. A change whose outcome the replica already acknowledged
+    gets `duplicate`.
+
+    @tparam Store    models `hub_store` (docs/concepts/HubStore.md)
+    @tparam Access   models `access_policy` (docs/concepts/AccessPolicy.md)
+    @tparam Clock    models `clock` (docs/concepts/Clock.md)
+    @tparam Resolver models `resolver` (docs/concepts/Resolver.md); per-field LWW by default
+
+    Thread safety: safe; concurrent `sync()` calls are serialised by the store's transactions.
+*/
+template <class Store, class Access = allow_all, class Clock = system_clock, class Resolver = field_lww>
+class basic_hub {
+    static_assert(hub_store<Store>, "concord: Store does not model concord::hub_store (see docs/concepts/HubStore.md)");
+    static_assert(access_policy<Access>, "concord: Access does not model concord::access_policy (see docs/concepts/AccessPolicy.md)");
+    static_assert(clock<Clock>, "concord: Clock does not model concord::clock (see docs/concepts/Clock.md)");
+    static_assert(resolver<Resolver>, "concord: Resolver does not model concord::resolver (see docs/concepts/Resolver.md)");
+
+public:
+    using store_type = Store;
+    using access_type = Access;
+    using clock_type = Clock;
+    using resolver_type = Resolver;
+
+    explicit basic_hub(hub_options options, Store store = Store(), Access access = Access(),
+                       Clock clock = Clock(), Resolver resolver = Resolver());
+
+    /** Handles one sync round: push, then pull.
+
+        @returns the outcomes (one per pushed change, in order), a pull page and the hub's time;
+        or `errc::unauthenticated` when the access policy refuses the credentials,
+        `errc::store_failed` when the store failed (nothing was written).
+    */
+    CONCORD_NODISCARD result<sync_response> sync(const sync_request& request);
+
+    /// The hub's current time, as a stamp.
+    stamp now();
+
+    const hub_options& options() const noexcept { return options_; }
+    Store& store() noexcept { return store_; }
+    const Store& store() const noexcept { return store_; }
+    Access& access() noexcept { return access_; }
+
+private:
+    using transaction = typename Store::transaction;
+
+    outcome apply(transaction& tx, const principal& who, const sync_request& req, const change& c);
+    void answer_replay(transaction& tx, outcome& o);
+
+    hub_options options_;
+    [[no_unique_address]] Store store_;
+    [[no_unique_address]] Access access_;
+    [[no_unique_address]] Resolver resolver_;
+    std::mutex clock_mutex_;
+    hlc<Clock> clock_;
+};
+
+} // namespace concord
+
+#include <concord/hub/impl/basic_hub.hpp>
+
+#endif // CONCORD_HUB_BASIC_HUB_HPP

@@ -1,0 +1,212 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — basic_hub member definitions.
+
+#ifndef CONCORD_HUB_IMPL_BASIC_HUB_HPP
+#define CONCORD_HUB_IMPL_BASIC_HUB_HPP
+
+#include <concord/error.hpp>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+namespace concord {
+
+template <class Store, class Access, class Clock, class Resolver>
+basic_hub<Store, Access, Clock, Resolver>::basic_hub(hub_options options, Store store, Access access,
+                                                     Clock clock, Resolver resolver)
+    : options_(std::move(options)), store_(std::move(store)), access_(std::move(access)),
+      resolver_(std::move(resolver)), clock_(std::move(clock), options_.id) {}
+
+template <class Store, class Access, class Clock, class Resolver>
+stamp basic_hub<Store, Access, Clock, Resolver>::now() {
+    std::lock_guard lock(clock_mutex_);
+    return clock_.now();
+}
+
+template <class Store, class Access, class Clock, class Resolver>
+result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync_request& req) {
+    auto who = access_.authenticate(req.credentials);
+    if (!who)
+        return who.error();
+    try {
+        sync_response resp;
+        auto tx = store_.begin();
+        if (req.acknowledged > 0)
+            tx.acknowledge(req.replica, req.acknowledged);
+        resp.outcomes.reserve(req.push.size());
+        for (const change& c : req.push) {
+            if (auto stored = tx.find_outcome(c.id)) {
+                answer_replay(tx, *stored);
+                resp.outcomes.push_back(std::move(*stored));
+                continue;
+            }
+            if (c.id.replica == req.replica && c.id.seq <= tx.acknowledged(c.id.replica)) {
+                outcome o;
+                o.change = c.id;
+                o.entity = c.entity;
+                o.record_id = c.record_id;
+                o.kind = outcome_kind::duplicate;
+                o.message = c.entity + " " + c.record_id + ": change " + to_string(c.id) +
+                            " was applied and acknowledged before";
+                resp.outcomes.push_back(std::move(o));
+                continue;
+            }
+            outcome o = apply(tx, *who, req, c);
+            tx.save_outcome(o);
+            answer_replay(tx, o);
+            resp.outcomes.push_back(std::move(o));
+        }
+        if (req.pull) {
+            const std::size_t limit = std::clamp<std::size_t>(req.pull->limit, 1, options_.max_page);
+            change_page page = tx.changes_after(req.pull->after, limit, req.pull->entities);
+            resp.rows.reserve(page.rows.size());
+            for (auto& row : page.rows)
+                if (access_.may_read(*who, row))
+                    resp.rows.push_back(std::move(row));
+            resp.cursor = page.cursor;
+            resp.more = page.more;
+        }
+        tx.commit();
+        resp.hub_time = now();
+        return resp;
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), std::string("hub store: ") + e.what());
+    }
+}
+
+// Outcomes are stored without the record copy; every answer — first or replayed — carries the
+// hub's copy as of now, so a late replay never hands the replica an old version.
+template <class Store, class Access, class Clock, class Resolver>
+void basic_hub<Store, Access, Clock, Resolver>::answer_replay(transaction& tx, outcome& o) {
+    o.hub_copy.reset();
+    if (o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate)
+        return;
+    if (auto cur = tx.load(o.entity, o.record_id))
+        o.hub_copy = cur->copy();
+}
+
+template <class Store, class Access, class Clock, class Resolver>
+outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const principal& who,
+                                                         const sync_request& req, const change& c) {
+    outcome o;
+    o.change = c.id;
+    o.entity = c.entity;
+    o.record_id = c.record_id;
+    const std::string where = c.entity + " " + c.record_id;
+    auto reject = [&](reject_reason why, const error& e) {
+        o.kind = outcome_kind::rejected;
+        o.reason = why;
+        o.code = e.code;
+        o.message = e.message;
+        o.field = e.field;
+        o.losing = c.fields;
+        return o;
+    };
+
+    if (c.id.replica != req.replica)
+        return reject(reject_reason::permission,
+                      error(errc::foreign_change, where + ": change " + to_string(c.id) +
+                                                      " was pushed by replica " + to_string(req.replica)));
+    const entity_schema* es = options_.schema.find(c.entity);
+    if (es == nullptr)
+        return reject(reject_reason::validation,
+                      error(errc::unknown_entity, where + ": the hub has no entity '" + c.entity + "'"));
+    if (!is_guid(c.record_id))
+        return reject(reject_reason::validation,
+                      error(errc::invalid_id, where + ": Id is not a GUID", "Id"));
+    if (c.op != operation::remove)
+        if (auto v = validate_fields(*es, c.fields, c.op, where); !v)
+            return reject(reject_reason::validation, v.error());
+
+    std::optional<stored_record> current = tx.load(c.entity, c.record_id);
+    {
+        std::optional<hub_record> copy;
+        if (current)
+            copy = current->copy();
+        if (auto allowed = access_.may_write(who, c, copy ? &*copy : nullptr); !allowed)
+            return reject(reject_reason::permission, allowed.error());
+    }
+
+    stamp at = c.at;
+    {
+        std::lock_guard lock(clock_mutex_);
+        const std::int64_t hub_ms = clock_.physical_ms();
+        if (c.at.physical_ms > hub_ms + options_.max_skew_ms) {
+            // Judge it by the hub's clock instead, and keep the bad clock out of ours.
+            const stamp h = clock_.now();
+            at = stamp{h.physical_ms, h.logical, c.at.replica};
+            o.skew_clamped = true;
+        } else {
+            clock_.receive(c.at);
+        }
+    }
+
+    const resolution r = resolver_.resolve(resolve_context{current ? &*current : nullptr, c, at});
+    o.kind = r.kind;
+    o.reason = r.reason;
+    o.losing = r.losing;
+    switch (r.kind) {
+    case outcome_kind::rejected:
+        o.code = make_error_code(r.reason == reject_reason::deleted     ? errc::record_deleted
+                                 : r.reason == reject_reason::not_found ? errc::record_not_found
+                                 : r.reason == reject_reason::permission
+                                     ? errc::permission_denied
+                                     : errc::type_mismatch);
+        o.message = where + ": " + o.code.message();
+        break;
+    case outcome_kind::superseded:
+        o.message = where + (c.op == operation::remove ? ": the record was changed after this delete"
+                                                      : ": every field was changed later elsewhere");
+        break;
+    case outcome_kind::merged: {
+        o.message = where + ": changed later elsewhere:";
+        for (const auto& f : r.losing)
+            o.message += " " + std::string(f.key());
+        break;
+    }
+    case outcome_kind::applied:
+    case outcome_kind::duplicate: break;
+    }
+    if (o.skew_clamped)
+        o.message += (o.message.empty() ? where + ": " : std::string("; ")) +
+                     "stamp " + to_string(c.at) + " was ahead of the hub clock by more than " +
+                     std::to_string(options_.max_skew_ms) + " ms and was judged by the hub clock";
+
+    if (r.kind != outcome_kind::applied && r.kind != outcome_kind::merged)
+        return o;
+    if (c.op == operation::remove) {
+        if (current && !current->deleted) {
+            current->fields.clear();
+            current->stamps.clear();
+            current->deleted = at;
+            tx.save(*current);
+        }
+        return o;
+    }
+    stored_record rec;
+    if (current && !current->deleted)
+        rec = std::move(*current);
+    rec.entity = c.entity;
+    rec.id = c.record_id;
+    for (const auto& name : r.winners) {
+        auto it = c.fields.find(name);
+        if (it == c.fields.end())
+            continue;
+        rec.fields[name] = it->value();
+        rec.stamps.insert_or_assign(name, at);
+    }
+    // A created or re-created record stamps its absent columns too, so an older change can
+    // not fill them in later.
+    if (!current || current->deleted)
+        for (const auto& col : es->columns)
+            rec.stamps.try_emplace(col.name, at);
+    tx.save(rec);
+    return o;
+}
+
+} // namespace concord
+
+#endif // CONCORD_HUB_IMPL_BASIC_HUB_HPP

@@ -1,0 +1,54 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — the hub's record: values plus the stamp that wrote each field, or a tombstone.
+
+#ifndef CONCORD_MODEL_STORED_RECORD_HPP
+#define CONCORD_MODEL_STORED_RECORD_HPP
+
+#include <concord/model/record.hpp>
+#include <concord/model/stamp.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace concord {
+
+/// The stamp of the change that last wrote each field.
+using field_stamps = std::map<std::string, stamp, std::less<>>;
+
+/** A record as the hub stores it: current values, per-field stamps, and — once deleted — the
+    tombstone's stamp (its fields and field stamps are then empty). `seq` is the hub change
+    sequence of its latest write.
+*/
+struct stored_record {
+    std::string entity;
+    std::string id;
+    boost::json::object fields;
+    field_stamps stamps;
+    std::optional<stamp> deleted;
+    std::uint64_t seq = 0;
+
+    /// The largest stamp that wrote this record (field or tombstone).
+    stamp latest() const {
+        stamp m = deleted.value_or(stamp{});
+        for (const auto& [name, st] : stamps)
+            m = std::max(m, st);
+        return m;
+    }
+
+    /// The copy that pulls and outcomes carry: no stamps.
+    hub_record copy() const { return hub_record{entity, id, fields, deleted.has_value(), seq}; }
+
+    friend bool operator==(const stored_record&, const stored_record&) = default;
+};
+
+} // namespace concord
+
+#endif // CONCORD_MODEL_STORED_RECORD_HPP

@@ -1,0 +1,182 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — the replica: a device's local copy, its outbox, sync rounds and sync log.
+
+#ifndef CONCORD_REPLICA_BASIC_REPLICA_HPP
+#define CONCORD_REPLICA_BASIC_REPLICA_HPP
+
+#include <concord/concepts/clock.hpp>
+#include <concord/concepts/replica_store.hpp>
+#include <concord/concepts/transport.hpp>
+#include <concord/model/batch.hpp>
+#include <concord/model/filter.hpp>
+#include <concord/model/hlc_clock.hpp>
+#include <concord/model/replica_state.hpp>
+#include <concord/model/schema.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace concord {
+
+/// How a replica behaves. Defaults are in the comments.
+struct replica_options {
+    replica_options() = default;
+    explicit replica_options(concord::schema s) : schema(std::move(s)) {}
+
+    /// The entities the replica holds and validates local writes against.
+    concord::schema schema;
+    /// The replica's id when its store is new (random otherwise); ignored for an existing store.
+    std::optional<concord::replica_id> id;
+    /// Entities to pull (empty: every entity of the schema).
+    std::vector<std::string> entities;
+    /// Credentials sent with every request (opaque; checked by the hub's access policy).
+    std::string credentials;
+    /// Changes pushed per request (500: a batch stays well under a megabyte of JSON).
+    std::size_t push_limit = 500;
+    /// Records asked for per pull page (1,000: bounds memory during a large initial sync).
+    std::size_t pull_limit = 1000;
+};
+
+/// What one `sync()` did.
+struct sync_summary {
+    std::size_t requests = 0;   ///< round trips made
+    std::size_t pushed = 0;     ///< changes sent and answered
+    std::size_t applied = 0;    ///< of those, applied (or already applied earlier)
+    std::size_t logged = 0;     ///< of those, recorded in the sync log (merged, superseded, rejected)
+    std::size_t pulled = 0;     ///< records received
+    std::uint64_t cursor = 0;   ///< the hub change sequence now pulled up to
+};
+
+/// The sync log as the app shows it: when the last sync completed, and what needs attention.
+struct sync_log_view {
+    std::optional<std::int64_t> last_sync_ms;
+    std::vector<sync_log_entry> entries;
+};
+
+/** A device's local copy of its scope, with an outbox of pending changes.
+
+    Every write validates against the schema, stamps the change with the hybrid logical clock,
+    and commits the new local view and the outbox entry in one store transaction before it
+    returns. `sync()` pushes the oldest pending changes, records the hub's outcomes (anything
+    but `applied` goes to the sync log with the hub's copy and the losing values), pulls the
+    records changed since the cursor, and applies it all in one transaction per page. A field
+    with a still-pending local change keeps its local value on top of pulled values until the
+    hub answers that change.
+
+    @tparam Store     models `replica_store` (docs/concepts/ReplicaStore.md)
+    @tparam Transport models `transport` (docs/concepts/Transport.md)
+    @tparam Clock     models `clock` (docs/concepts/Clock.md)
+
+    Thread safety: safe. Local reads and writes may run while a `sync()` waits for the hub;
+    concurrent `sync()` calls run one after the other.
+*/
+template <class Store, class Transport, class Clock = system_clock>
+class basic_replica {
+    static_assert(replica_store<Store>, "concord: Store does not model concord::replica_store (see docs/concepts/ReplicaStore.md)");
+    static_assert(transport<Transport>, "concord: Transport does not model concord::transport (see docs/concepts/Transport.md)");
+    static_assert(clock<Clock>, "concord: Clock does not model concord::clock (see docs/concepts/Clock.md)");
+
+public:
+    using store_type = Store;
+    using transport_type = Transport;
+    using clock_type = Clock;
+
+    /** Opens the replica on `store`, giving the store a replica id when it has none.
+        @throws concord::system_error when the store cannot be read.
+    */
+    explicit basic_replica(replica_options options, Store store = Store(),
+                           Transport transport = Transport(), Clock clock = Clock());
+
+    /// This replica's stable id.
+    replica_id id() const noexcept { return id_; }
+
+    /** Creates a record. An `Id` in `fields` (a GUID) is used as the record id; otherwise a new
+        one is made.
+        @returns the record id; or `unknown_entity`, `unknown_column`, `type_mismatch`,
+        `missing_required`, `value_too_long`, `value_not_allowed`, `invalid_id`, `record_exists`.
+    */
+    CONCORD_NODISCARD result<std::string> insert(std::string_view entity, boost::json::object fields);
+
+    /** Sets some fields of a record.
+        @returns `record_not_found`, or a validation error naming the column; success otherwise.
+    */
+    CONCORD_NODISCARD result<void> update(std::string_view entity, std::string_view id,
+                                          boost::json::object fields);
+
+    /// Deletes a record. @returns `record_not_found` when there is no such record.
+    CONCORD_NODISCARD result<void> remove(std::string_view entity, std::string_view id);
+
+    /// The local view of a record. @returns `unknown_entity` or `record_not_found`.
+    CONCORD_NODISCARD result<record> get(std::string_view entity, std::string_view id);
+
+    /** The records of an entity that match `f`, ordered by id.
+        @returns `unknown_entity`, or `invalid_filter` naming the column.
+    */
+    CONCORD_NODISCARD result<std::vector<record>> find(std::string_view entity, const filter& f = {});
+
+    /// The outbox: changes not yet answered by the hub, oldest first.
+    std::vector<change> pending();
+
+    /** One sync: rounds of push and pull until the outbox is empty (of changes made before the
+        call) and the last page is pulled.
+        @returns what it did; or the transport's error (nothing was acknowledged: the changes
+        stay pending and a later sync replays them safely), `protocol_error`, `store_failed`.
+    */
+    CONCORD_NODISCARD result<sync_summary> sync();
+
+    /// The time of the last completed sync and the entries awaiting the user.
+    sync_log_view sync_log();
+
+    /** Accepts the hub's copy (the default for every outcome): removes the entry.
+        @returns `sync_log_entry_not_found`.
+    */
+    CONCORD_NODISCARD result<void> dismiss(std::uint64_t entry);
+
+    /** Drops every pending change to the entry's record and restores the hub's copy; removes
+        the entry. @returns `sync_log_entry_not_found`.
+    */
+    CONCORD_NODISCARD result<void> revert(std::uint64_t entry);
+
+    /** Re-applies my change as a new change with a new stamp — the losing values of a merged or
+        superseded change, the whole change after a rejection (re-creating a deleted record) —
+        with `edits` on top (the user's corrections after "go to record"); removes the entry.
+        @returns `sync_log_entry_not_found`, `action_not_applicable`, or the new change's
+        validation error (the entry then stays).
+    */
+    CONCORD_NODISCARD result<void> retry(std::uint64_t entry, boost::json::object edits = {});
+
+    const replica_options& options() const noexcept { return options_; }
+    Store& store() noexcept { return store_; }
+    Transport& transport() noexcept { return transport_; }
+
+private:
+    using transaction = typename Store::transaction;
+
+    result<void> write(transaction& tx, replica_state& st, change c);
+    result<sync_summary> apply(const sync_request& req, sync_response& resp, sync_summary& sum);
+    void rebase(transaction& tx, const hub_record& h);
+    std::int64_t now_ms() const { return clock_.physical_ms(); }
+
+    replica_options options_;
+    [[no_unique_address]] Store store_;
+    [[no_unique_address]] Transport transport_;
+    hlc<Clock> clock_; // touched only inside a store transaction, which serialises it
+    replica_id id_;
+    std::mutex sync_mutex_;
+};
+
+} // namespace concord
+
+#include <concord/replica/impl/basic_replica.hpp>
+
+#endif // CONCORD_REPLICA_BASIC_REPLICA_HPP

@@ -1,0 +1,433 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — basic_replica member definitions.
+
+#ifndef CONCORD_REPLICA_IMPL_BASIC_REPLICA_HPP
+#define CONCORD_REPLICA_IMPL_BASIC_REPLICA_HPP
+
+#include <concord/error.hpp>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <utility>
+
+namespace concord {
+
+namespace detail {
+
+// Applies a change to a local view: how pending changes sit on top of the hub's copy.
+inline void apply_change(std::optional<record>& local, const change& c) {
+    switch (c.op) {
+    case operation::insert:
+        if (!local)
+            local = record{c.record_id, {}};
+        [[fallthrough]];
+    case operation::update:
+        if (local)
+            for (const auto& f : c.fields)
+                local->fields[f.key()] = f.value();
+        break;
+    case operation::remove: local.reset(); break;
+    }
+}
+
+inline replica_id random_replica_id() {
+    std::random_device rd;
+    std::uint64_t v = 0;
+    while (v == 0)
+        v = (std::uint64_t{rd()} << 32) ^ rd();
+    return replica_id{v};
+}
+
+} // namespace detail
+
+template <class Store, class Transport, class Clock>
+basic_replica<Store, Transport, Clock>::basic_replica(replica_options options, Store store,
+                                                       Transport transport, Clock clock)
+    : options_(std::move(options)), store_(std::move(store)), transport_(std::move(transport)),
+      clock_(std::move(clock), replica_id{}) {
+    if (options_.entities.empty())
+        for (const auto& e : options_.schema.entities())
+            options_.entities.push_back(e.name);
+    auto tx = store_.begin();
+    replica_state st = tx.state();
+    if (st.id.value == 0) {
+        st.id = options_.id.value_or(detail::random_replica_id());
+        tx.save_state(st);
+        tx.commit();
+    }
+    id_ = st.id;
+    clock_ = hlc<Clock>(clock_.physical(), id_, st.clock);
+}
+
+template <class Store, class Transport, class Clock>
+result<void> basic_replica<Store, Transport, Clock>::write(transaction& tx, replica_state& st, change c) {
+    c.id = change_id{st.id, st.next_seq++};
+    c.at = clock_.now();
+    st.clock = clock_.last();
+    std::optional<record> local = tx.get(c.entity, c.record_id);
+    // The first pending change of a record keeps the hub's copy it was made on (its shadow).
+    if (!tx.shadow(c.entity, c.record_id))
+        tx.put_shadow(hub_record{c.entity, c.record_id, local ? local->fields : boost::json::object{},
+                                 !local.has_value(), 0});
+    detail::apply_change(local, c);
+    if (local)
+        tx.put(c.entity, *local);
+    else
+        tx.erase(c.entity, c.record_id);
+    tx.push(c);
+    tx.save_state(st);
+    return {};
+}
+
+template <class Store, class Transport, class Clock>
+result<std::string> basic_replica<Store, Transport, Clock>::insert(std::string_view entity,
+                                                                   boost::json::object fields) {
+    const entity_schema* es = options_.schema.find(entity);
+    if (es == nullptr)
+        return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
+    std::string id;
+    if (auto it = fields.find("Id"); it != fields.end()) {
+        if (!it->value().is_string() || !is_guid(it->value().get_string()))
+            return error(errc::invalid_id, std::string(entity) + ": Id is not a GUID", "Id");
+        id = std::string(it->value().get_string());
+        fields.erase(it);
+    } else {
+        id = new_guid();
+    }
+    const std::string where = std::string(entity) + " " + id;
+    if (auto v = validate_fields(*es, fields, operation::insert, where); !v)
+        return v.error();
+    try {
+        auto tx = store_.begin();
+        if (tx.get(entity, id))
+            return error(errc::record_exists, where + ": a record with this Id exists");
+        replica_state st = tx.state();
+        change c{{}, operation::insert, std::string(entity), id, {}, std::move(fields)};
+        if (auto w = write(tx, st, std::move(c)); !w)
+            return w.error();
+        tx.commit();
+        return id;
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), where + ": " + e.what());
+    }
+}
+
+template <class Store, class Transport, class Clock>
+result<void> basic_replica<Store, Transport, Clock>::update(std::string_view entity, std::string_view id,
+                                                            boost::json::object fields) {
+    const entity_schema* es = options_.schema.find(entity);
+    if (es == nullptr)
+        return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
+    const std::string where = std::string(entity) + " " + std::string(id);
+    if (fields.contains("Id"))
+        return error(errc::invalid_id, where + ": Id cannot be changed", "Id");
+    if (auto v = validate_fields(*es, fields, operation::update, where); !v)
+        return v.error();
+    try {
+        auto tx = store_.begin();
+        if (!tx.get(entity, id))
+            return error(errc::record_not_found, where + ": no such record");
+        if (fields.empty())
+            return {};
+        replica_state st = tx.state();
+        change c{{}, operation::update, std::string(entity), std::string(id), {}, std::move(fields)};
+        if (auto w = write(tx, st, std::move(c)); !w)
+            return w;
+        tx.commit();
+        return {};
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), where + ": " + e.what());
+    }
+}
+
+template <class Store, class Transport, class Clock>
+result<void> basic_replica<Store, Transport, Clock>::remove(std::string_view entity, std::string_view id) {
+    if (options_.schema.find(entity) == nullptr)
+        return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
+    const std::string where = std::string(entity) + " " + std::string(id);
+    try {
+        auto tx = store_.begin();
+        if (!tx.get(entity, id))
+            return error(errc::record_not_found, where + ": no such record");
+        replica_state st = tx.state();
+        change c{{}, operation::remove, std::string(entity), std::string(id), {}, {}};
+        if (auto w = write(tx, st, std::move(c)); !w)
+            return w;
+        tx.commit();
+        return {};
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), where + ": " + e.what());
+    }
+}
+
+template <class Store, class Transport, class Clock>
+result<record> basic_replica<Store, Transport, Clock>::get(std::string_view entity, std::string_view id) {
+    if (options_.schema.find(entity) == nullptr)
+        return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
+    try {
+        auto tx = store_.begin();
+        if (auto r = tx.get(entity, id))
+            return std::move(*r);
+        return error(errc::record_not_found, std::string(entity) + " " + std::string(id) + ": no such record");
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), e.what());
+    }
+}
+
+template <class Store, class Transport, class Clock>
+result<std::vector<record>> basic_replica<Store, Transport, Clock>::find(std::string_view entity,
+                                                                         const filter& f) {
+    const entity_schema* es = options_.schema.find(entity);
+    if (es == nullptr)
+        return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
+    if (auto v = f.validate(*es); !v)
+        return v.error();
+    try {
+        auto tx = store_.begin();
+        return tx.find(entity, f);
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), e.what());
+    }
+}
+
+template <class Store, class Transport, class Clock>
+std::vector<change> basic_replica<Store, Transport, Clock>::pending() {
+    auto tx = store_.begin();
+    return tx.oldest(tx.outbox_size());
+}
+
+template <class Store, class Transport, class Clock>
+result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
+    std::lock_guard sync_lock(sync_mutex_);
+    sync_summary sum;
+    // Changes made while this sync runs wait for the next one: the loop ends once the changes
+    // that were pending at the start are answered and the last page is in.
+    std::uint64_t last_seq_at_start = 0;
+    try {
+        auto tx = store_.begin();
+        last_seq_at_start = tx.state().next_seq - 1;
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), e.what());
+    }
+    for (;;) {
+        sync_request req;
+        try {
+            auto tx = store_.begin();
+            const replica_state st = tx.state();
+            req.replica = st.id;
+            req.credentials = options_.credentials;
+            req.push = tx.oldest(options_.push_limit);
+            std::erase_if(req.push, [&](const change& c) { return c.id.seq > last_seq_at_start; });
+            req.acknowledged = st.acknowledged;
+            req.pull = pull_request{st.cursor, options_.pull_limit, options_.entities};
+        } catch (const boost::system::system_error& e) {
+            return error(e.code(), e.what());
+        }
+        auto resp = transport_.exchange(req);
+        ++sum.requests;
+        if (!resp)
+            return resp.error();
+        if (auto a = apply(req, *resp, sum); !a)
+            return a.error();
+        if (req.push.size() < options_.push_limit && !resp->more)
+            return sum;
+    }
+}
+
+template <class Store, class Transport, class Clock>
+result<sync_summary> basic_replica<Store, Transport, Clock>::apply(const sync_request& req,
+                                                                   sync_response& resp, sync_summary& sum) {
+    if (resp.outcomes.size() != req.push.size())
+        return error(errc::protocol_error, "the hub answered " + std::to_string(resp.outcomes.size()) +
+                                               " outcomes for " + std::to_string(req.push.size()) + " changes");
+    for (std::size_t i = 0; i < req.push.size(); ++i)
+        if (resp.outcomes[i].change != req.push[i].id)
+            return error(errc::protocol_error, "outcome " + std::to_string(i) + " is for change " +
+                                                   to_string(resp.outcomes[i].change) + ", expected " +
+                                                   to_string(req.push[i].id));
+    try {
+        auto tx = store_.begin();
+        replica_state st = tx.state();
+        clock_.receive(resp.hub_time);
+        for (std::size_t i = 0; i < req.push.size(); ++i) {
+            const change& c = req.push[i];
+            outcome& o = resp.outcomes[i];
+            if (!tx.drop(c.id))
+                continue; // answered by an earlier round (a replay); recorded then
+            st.acknowledged = std::max(st.acknowledged, c.id.seq);
+            ++sum.pushed;
+            if (o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate) {
+                ++sum.applied;
+                // My change is now part of the hub's copy that later pending changes sit on.
+                if (auto sh = tx.shadow(c.entity, c.record_id)) {
+                    std::optional<record> base;
+                    if (!sh->deleted)
+                        base = record{sh->id, sh->fields};
+                    detail::apply_change(base, c);
+                    sh->deleted = !base.has_value();
+                    sh->fields = base ? std::move(base->fields) : boost::json::object{};
+                    tx.put_shadow(*sh);
+                }
+            } else {
+                ++sum.logged;
+                sync_log_entry e;
+                e.mine = c;
+                e.local_copy = tx.get(c.entity, c.record_id);
+                e.at_ms = now_ms();
+                e.result = o;
+                tx.add_log(e);
+                rebase(tx, o.hub_copy ? *o.hub_copy : hub_record{c.entity, c.record_id, {}, true, 0});
+            }
+            if (tx.pending_for(c.entity, c.record_id).empty())
+                tx.erase_shadow(c.entity, c.record_id);
+        }
+        for (const hub_record& h : resp.rows)
+            rebase(tx, h);
+        sum.pulled += resp.rows.size();
+        st.cursor = std::max(st.cursor, resp.cursor);
+        sum.cursor = st.cursor;
+        st.last_sync_ms = now_ms();
+        st.clock = clock_.last();
+        tx.save_state(st);
+        tx.commit();
+        return sum;
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), std::string("applying the hub's answer: ") + e.what());
+    }
+}
+
+// Puts the hub's copy of a record in place: directly when nothing is pending for it, otherwise
+// as the new shadow with the pending changes re-applied on top.
+template <class Store, class Transport, class Clock>
+void basic_replica<Store, Transport, Clock>::rebase(transaction& tx, const hub_record& h) {
+    if (!tx.shadow(h.entity, h.id)) {
+        if (h.deleted)
+            tx.erase(h.entity, h.id);
+        else
+            tx.put(h.entity, record{h.id, h.fields});
+        return;
+    }
+    tx.put_shadow(h);
+    std::optional<record> local;
+    if (!h.deleted)
+        local = record{h.id, h.fields};
+    for (const change& c : tx.pending_for(h.entity, h.id))
+        detail::apply_change(local, c);
+    if (local)
+        tx.put(h.entity, *local);
+    else
+        tx.erase(h.entity, h.id);
+}
+
+template <class Store, class Transport, class Clock>
+sync_log_view basic_replica<Store, Transport, Clock>::sync_log() {
+    auto tx = store_.begin();
+    return sync_log_view{tx.state().last_sync_ms, tx.log()};
+}
+
+namespace detail {
+
+template <class Tx>
+std::optional<sync_log_entry> find_entry(Tx& tx, std::uint64_t id) {
+    for (auto& e : tx.log())
+        if (e.id == id)
+            return std::move(e);
+    return std::nullopt;
+}
+
+inline error no_entry(std::uint64_t id) {
+    return error(errc::sync_log_entry_not_found, "no sync log entry " + std::to_string(id));
+}
+
+} // namespace detail
+
+template <class Store, class Transport, class Clock>
+result<void> basic_replica<Store, Transport, Clock>::dismiss(std::uint64_t entry) {
+    try {
+        auto tx = store_.begin();
+        if (!tx.erase_log(entry))
+            return detail::no_entry(entry);
+        tx.commit();
+        return {};
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), e.what());
+    }
+}
+
+template <class Store, class Transport, class Clock>
+result<void> basic_replica<Store, Transport, Clock>::revert(std::uint64_t entry) {
+    try {
+        auto tx = store_.begin();
+        auto e = detail::find_entry(tx, entry);
+        if (!e)
+            return detail::no_entry(entry);
+        const std::string& entity = e->mine.entity;
+        const std::string& id = e->mine.record_id;
+        if (auto sh = tx.shadow(entity, id)) {
+            for (const change& c : tx.pending_for(entity, id))
+                tx.drop(c.id);
+            tx.erase_shadow(entity, id);
+            rebase(tx, *sh);
+        }
+        tx.erase_log(entry);
+        tx.commit();
+        return {};
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), e.what());
+    }
+}
+
+template <class Store, class Transport, class Clock>
+result<void> basic_replica<Store, Transport, Clock>::retry(std::uint64_t entry, boost::json::object edits) {
+    try {
+        auto tx = store_.begin();
+        auto e = detail::find_entry(tx, entry);
+        if (!e)
+            return detail::no_entry(entry);
+        const change& mine = e->mine;
+        const outcome& o = e->result;
+        if (o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate)
+            return error(errc::action_not_applicable, "entry " + std::to_string(entry) + " needs no retry");
+        const entity_schema* es = options_.schema.find(mine.entity);
+        if (es == nullptr)
+            return error(errc::unknown_entity, "no entity '" + mine.entity + "'");
+        const std::string where = mine.entity + " " + mine.record_id;
+        const std::optional<record> local = tx.get(mine.entity, mine.record_id);
+        change c{{}, operation::update, mine.entity, mine.record_id, {}, {}};
+        if (mine.op == operation::remove) {
+            if (!local)
+                return error(errc::action_not_applicable, where + ": the record is already gone");
+            c.op = operation::remove;
+        } else {
+            // Merged / superseded: my losing values; rejected: the whole change.
+            c.fields = o.kind == outcome_kind::rejected ? mine.fields : o.losing;
+            for (const auto& f : edits)
+                c.fields[f.key()] = f.value();
+            if (!local) {
+                // Re-create: start from my copy of the record.
+                c.op = operation::insert;
+                boost::json::object all = e->local_copy ? e->local_copy->fields : boost::json::object{};
+                for (const auto& f : c.fields)
+                    all[f.key()] = f.value();
+                c.fields = std::move(all);
+            }
+            if (auto v = validate_fields(*es, c.fields, c.op, where); !v)
+                return v.error();
+        }
+        replica_state st = tx.state();
+        if (auto w = write(tx, st, std::move(c)); !w)
+            return w;
+        tx.erase_log(entry);
+        tx.commit();
+        return {};
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), e.what());
+    }
+}
+
+} // namespace concord
+
+#endif // CONCORD_REPLICA_IMPL_BASIC_REPLICA_HPP
