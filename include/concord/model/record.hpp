@@ -19,7 +19,8 @@ namespace concord {
 
 /** One row of an entity: its `Id` (GUID text) and its column values.
 
-    `fields` never holds `Id`. A column that is absent has no value (reads as null).
+    `fields` never holds `Id`. A column that is absent has no value; stores keep a null value
+    as absent, so records read back from any store compare equal.
     Thread safety: a value type.
 */
 struct record {

@@ -165,15 +165,34 @@ inline bool digits(std::string_view s, std::size_t pos, std::size_t n) noexcept 
     return true;
 }
 
-inline bool is_date(std::string_view s) noexcept {
-    return s.size() == 10 && digits(s, 0, 4) && s[4] == '-' && digits(s, 5, 2) && s[7] == '-' &&
-           digits(s, 8, 2);
+// The decimal value of `n` digits at `pos` (already checked by `digits`).
+inline int number(std::string_view s, std::size_t pos, std::size_t n) noexcept {
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i)
+        v = v * 10 + (s[i] - '0');
+    return v;
 }
 
-// HH:MM:SS with an optional fraction; returns the length consumed, 0 when malformed.
+// YYYY-MM-DD naming a day of the proleptic Gregorian calendar (month 1–12, day within month).
+inline bool is_date(std::string_view s) noexcept {
+    if (!(s.size() == 10 && digits(s, 0, 4) && s[4] == '-' && digits(s, 5, 2) && s[7] == '-' &&
+          digits(s, 8, 2)))
+        return false;
+    static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const int y = number(s, 0, 4), m = number(s, 5, 2), d = number(s, 8, 2);
+    if (m < 1 || m > 12 || d < 1)
+        return false;
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+// HH:MM:SS (00–23, 00–59, 00–59) with an optional fraction; returns the length consumed, 0
+// when malformed.
 inline std::size_t time_prefix(std::string_view s) noexcept {
     if (!(digits(s, 0, 2) && s.size() >= 8 && s[2] == ':' && digits(s, 3, 2) && s[5] == ':' &&
           digits(s, 6, 2)))
+        return 0;
+    if (number(s, 0, 2) > 23 || number(s, 3, 2) > 59 || number(s, 6, 2) > 59)
         return 0;
     std::size_t n = 8;
     if (n < s.size() && s[n] == '.') {
@@ -202,7 +221,8 @@ inline bool is_date_time(std::string_view s) noexcept {
     const std::string_view zone = t.substr(n);
     return zone.empty() || zone == "Z" ||
            (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digits(zone, 1, 2) &&
-            zone[3] == ':' && digits(zone, 4, 2));
+            zone[3] == ':' && digits(zone, 4, 2) && number(zone, 1, 2) <= 23 &&
+            number(zone, 4, 2) <= 59);
 }
 
 // Counts UTF-8 code points; returns false on malformed UTF-8 (overlongs, surrogates, > U+10FFFF).

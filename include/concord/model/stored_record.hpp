@@ -43,8 +43,16 @@ struct stored_record {
         return m;
     }
 
-    /// The copy that pulls and outcomes carry: no stamps.
-    hub_record copy() const { return hub_record{entity, id, fields, deleted.has_value(), seq}; }
+    /// The copy that pulls and outcomes carry: no stamps, and no null fields (a null and an
+    /// absent column both mean "no value", and every store reads them back the same way).
+    hub_record copy() const {
+        hub_record h{entity, id, {}, deleted.has_value(), seq};
+        h.fields.reserve(fields.size());
+        for (const auto& f : fields)
+            if (!f.value().is_null())
+                h.fields.emplace(f.key(), f.value());
+        return h;
+    }
 
     friend bool operator==(const stored_record&, const stored_record&) = default;
 };

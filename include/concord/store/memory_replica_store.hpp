@@ -63,11 +63,17 @@ public:
 
         void put(std::string_view entity, const record& rec) {
             auto& ids = d_->records[std::string(entity)];
+            // Null means "no value": kept as absent, as a column store reads it back.
+            boost::json::object fields;
+            fields.reserve(rec.fields.size());
+            for (const auto& f : rec.fields)
+                if (!f.value().is_null())
+                    fields.emplace(f.key(), f.value());
             if (auto it = ids.find(rec.id); it != ids.end()) {
                 undo_.add([p = &it->second, old = it->second] { *p = old; });
-                it->second = rec.fields;
+                it->second = std::move(fields);
             } else {
-                ids.emplace(rec.id, rec.fields);
+                ids.emplace(rec.id, std::move(fields));
                 undo_.add([&ids, id = rec.id] { ids.erase(id); });
             }
         }

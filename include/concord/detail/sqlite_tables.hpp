@@ -1,0 +1,85 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — one SQLite table per entity: creation, migration, and reading rows back as JSON.
+
+#ifndef CONCORD_DETAIL_SQLITE_TABLES_HPP
+#define CONCORD_DETAIL_SQLITE_TABLES_HPP
+
+#include <concord/detail/sqlite_support.hpp>
+#include <concord/model/schema.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace concord::detail::sqlite {
+
+// An entity's table: `system` leading columns (Id first), then one column per schema column,
+// untyped (BLOB affinity) so every value comes back exactly as it was bound.
+struct entity_table {
+    std::string name;
+    std::string quoted;
+    std::vector<std::string> columns;      // data columns, in table order
+    std::vector<data_value_type> types;    // their types (text for columns no longer in the schema)
+    std::string column_list;               // "\"A\", \"B\", …"
+
+    // Reads data columns starting at result column `first` into `out`; NULL is left absent.
+    void read_fields(sqlite3_stmt* st, int first, boost::json::object& out) const {
+        out.reserve(columns.size());
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            const int c = first + static_cast<int>(i);
+            if (sqlite3_column_type(st, c) != SQLITE_NULL)
+                out.emplace(columns[i], read(st, c, types[i]));
+        }
+    }
+
+    // Index of a data column, or npos.
+    std::size_t index_of(std::string_view col) const noexcept {
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            if (columns[i] == col)
+                return i;
+        return static_cast<std::size_t>(-1);
+    }
+};
+
+// Creates the entity's table when missing and appends columns the schema gained since; the
+// schema's columns are never dropped from the file (an older build may still read them).
+inline entity_table ensure_table(connection& c, const entity_schema& e, const std::string& system_columns,
+                                 std::size_t system_count, bool without_rowid) {
+    entity_table t;
+    t.name = e.name;
+    t.quoted = quote(e.name);
+    std::vector<std::string> existing = c.table_columns(e.name);
+    if (existing.empty()) {
+        std::string sql = "CREATE TABLE " + t.quoted + " (" + system_columns;
+        for (const auto& col : e.columns)
+            sql += ", " + quote(col.name);
+        sql += without_rowid ? ") WITHOUT ROWID" : ")";
+        c.exec(sql);
+        existing = c.table_columns(e.name);
+    } else {
+        for (const auto& col : e.columns)
+            if (std::find(existing.begin(), existing.end(), col.name) == existing.end()) {
+                c.exec("ALTER TABLE " + t.quoted + " ADD COLUMN " + quote(col.name));
+                existing.push_back(col.name);
+            }
+    }
+    for (std::size_t i = system_count; i < existing.size(); ++i) {
+        t.columns.push_back(existing[i]);
+        const column* col = e.find(existing[i]);
+        t.types.push_back(col ? col->type : data_value_type::text);
+        if (!t.column_list.empty())
+            t.column_list += ", ";
+        t.column_list += quote(existing[i]);
+    }
+    return t;
+}
+
+} // namespace concord::detail::sqlite
+
+#endif // CONCORD_DETAIL_SQLITE_TABLES_HPP

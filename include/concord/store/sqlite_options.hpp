@@ -1,0 +1,30 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — how the SQLite stores open and write their database file.
+
+#ifndef CONCORD_STORE_SQLITE_OPTIONS_HPP
+#define CONCORD_STORE_SQLITE_OPTIONS_HPP
+
+#include <cstdint>
+
+namespace concord {
+
+/// Options of `sqlite_replica_store` and `sqlite_hub_store`. Defaults are in the comments.
+struct sqlite_options {
+    /// Write-ahead log (the default): readers never block the writer, commits are one append.
+    bool wal = true;
+    /// `PRAGMA synchronous`: 0 OFF, 1 NORMAL (default: durable across process crashes; in WAL
+    /// mode a power loss may lose the last transactions but never corrupts), 2 FULL, 3 EXTRA.
+    int synchronous = 1;
+    /// How long a transaction waits for another process's lock before failing (5 s).
+    int busy_timeout_ms = 5000;
+    /// Page cache in KiB (8 MiB: keeps a replica's memory small; hubs may want far more).
+    std::int64_t cache_kib = 8 * 1024;
+    /// Largest file size in pages (0: SQLite's default). Tests use it to simulate a full disk.
+    std::int64_t max_page_count = 0;
+};
+
+} // namespace concord
+
+#endif // CONCORD_STORE_SQLITE_OPTIONS_HPP

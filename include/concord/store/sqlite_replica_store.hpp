@@ -1,0 +1,416 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — a replica's store on SQLite: records, outbox, shadows, sync log, state.
+
+#ifndef CONCORD_STORE_SQLITE_REPLICA_STORE_HPP
+#define CONCORD_STORE_SQLITE_REPLICA_STORE_HPP
+
+#include <concord/concepts/replica_store.hpp>
+#include <concord/detail/json_codec.hpp>
+#include <concord/detail/keys.hpp>
+#include <concord/detail/sqlite_support.hpp>
+#include <concord/detail/sqlite_tables.hpp>
+#include <concord/model/schema.hpp>
+#include <concord/store/sqlite_options.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace concord {
+
+/** A `replica_store` on an SQLite file (SQLiteCpp): the device's durable copy.
+
+    Layout (format version 1, in `PRAGMA user_version`): one `WITHOUT ROWID` table per entity,
+    keyed by `Id`, with one untyped column per schema column (an app may read them with plain
+    SQL); `concord_outbox` (pending changes by local sequence, indexed by record),
+    `concord_shadows`, `concord_log` and `concord_state`. A schema that gained entities or
+    columns is migrated when the store opens.
+
+    Every transaction is `BEGIN IMMEDIATE … COMMIT`: a local change and its outbox entry, or a
+    sync page with its outcomes, log entries and cursor, are durable together or not at all.
+
+    @throws concord::system_error (`errc::store_failed`) from the constructor when the file is
+    not an SQLite database, is of a newer format, or cannot be opened or created.
+    Thread safety: safe; transactions are serialised.
+*/
+class sqlite_replica_store {
+public:
+    static constexpr int format_version = 1;
+
+    sqlite_replica_store(const std::string& path, const concord::schema& s, sqlite_options o = {});
+
+    class transaction;
+
+    /// Starts a transaction; blocks while another one is open.
+    transaction begin();
+
+    const std::string& path() const noexcept { return d_->conn.path(); }
+
+private:
+    struct table : detail::sqlite::entity_table {
+        std::string select_one, select_all, upsert, remove, count;
+    };
+    struct data {
+        data(const std::string& path, const sqlite_options& o) : conn(path, o) {}
+        std::mutex mutex;
+        detail::sqlite::connection conn;
+        std::unordered_map<std::string, table, detail::string_hash, std::equal_to<>> tables;
+    };
+    std::unique_ptr<data> d_;
+};
+
+/// A unit of work on a `sqlite_replica_store`. Move-only; rolls back unless committed.
+class sqlite_replica_store::transaction {
+public:
+    transaction(transaction&& o) noexcept
+        : d_(o.d_), lock_(std::move(o.lock_)), active_(std::exchange(o.active_, false)),
+          any_shadow_(o.any_shadow_) {}
+    transaction& operator=(transaction&&) = delete;
+
+    ~transaction() {
+        if (active_) {
+            try {
+                d_->conn.exec("ROLLBACK");
+            } catch (...) { // NOLINT(bugprone-empty-catch): closing the connection rolls back too
+            }
+        }
+    }
+
+    std::optional<record> get(std::string_view entity, std::string_view id) {
+        const table* t = find_table(entity);
+        if (t == nullptr)
+            return std::nullopt;
+        return detail::sqlite::guard("reading a record", [&]() -> std::optional<record> {
+            auto& s = d_->conn.stmt(t->select_one);
+            s.bind(1, id);
+            if (!s.step())
+                return std::nullopt;
+            record r{std::string(id), {}};
+            t->read_fields(s.handle(), 1, r.fields);
+            return r;
+        });
+    }
+
+    void put(std::string_view entity, const record& rec) {
+        const table& t = need_table(entity);
+        detail::sqlite::guard("writing a record", [&] {
+            auto& s = d_->conn.stmt(t.upsert);
+            s.bind(1, std::string_view(rec.id));
+            for (std::size_t i = 0; i < t.columns.size(); ++i) {
+                const int at = 2 + static_cast<int>(i);
+                if (auto f = rec.fields.find(t.columns[i]); f != rec.fields.end())
+                    detail::sqlite::bind(s, at, f->value());
+                else
+                    s.bind(at);
+            }
+            s.exec();
+        });
+    }
+
+    void erase(std::string_view entity, std::string_view id) {
+        const table* t = find_table(entity);
+        if (t == nullptr)
+            return;
+        detail::sqlite::guard("deleting a record", [&] {
+            auto& s = d_->conn.stmt(t->remove);
+            s.bind(1, id);
+            s.exec();
+        });
+    }
+
+    std::vector<record> find(std::string_view entity, const filter& f) {
+        std::vector<record> out;
+        const table* t = find_table(entity);
+        if (t == nullptr)
+            return out;
+        detail::sqlite::guard("searching records", [&] {
+            auto& s = d_->conn.stmt(t->select_all);
+            record r;
+            while (s.step()) {
+                r.id = detail::sqlite::text(s.handle(), 0);
+                r.fields.clear();
+                t->read_fields(s.handle(), 1, r.fields);
+                if (f.matches(r))
+                    out.push_back(r);
+            }
+        });
+        return out;
+    }
+
+    std::size_t count(std::string_view entity) {
+        const table* t = find_table(entity);
+        if (t == nullptr)
+            return 0;
+        return detail::sqlite::guard("counting records", [&] {
+            auto& s = d_->conn.stmt(t->count);
+            s.step();
+            return static_cast<std::size_t>(sqlite3_column_int64(s.handle(), 0));
+        });
+    }
+
+    std::optional<hub_record> shadow(std::string_view entity, std::string_view id) {
+        if (!any_shadow_) // the common case during a large pull: no probe at all
+            return std::nullopt;
+        return detail::sqlite::guard("reading a shadow", [&]() -> std::optional<hub_record> {
+            auto& s = d_->conn.stmt("SELECT value FROM concord_shadows WHERE entity = ? AND id = ?");
+            s.bind(1, entity);
+            s.bind(2, id);
+            if (!s.step())
+                return std::nullopt;
+            return detail::codec::decode_hub_record(
+                detail::codec::parse_object(detail::sqlite::text(s.handle(), 0), "a shadow"));
+        });
+    }
+
+    void put_shadow(const hub_record& h) {
+        detail::sqlite::guard("writing a shadow", [&] {
+            auto& s = d_->conn.stmt("INSERT OR REPLACE INTO concord_shadows (entity, id, value) VALUES (?, ?, ?)");
+            s.bind(1, std::string_view(h.entity));
+            s.bind(2, std::string_view(h.id));
+            s.bind(3, std::string_view(boost::json::serialize(detail::codec::encode(h))));
+            s.exec();
+        });
+        any_shadow_ = true;
+    }
+
+    void erase_shadow(std::string_view entity, std::string_view id) {
+        if (!any_shadow_)
+            return;
+        detail::sqlite::guard("deleting a shadow", [&] {
+            auto& s = d_->conn.stmt("DELETE FROM concord_shadows WHERE entity = ? AND id = ?");
+            s.bind(1, entity);
+            s.bind(2, id);
+            s.exec();
+        });
+    }
+
+    void push(const change& c) {
+        detail::sqlite::guard("queueing a change", [&] {
+            auto& s = d_->conn.stmt("INSERT INTO concord_outbox (seq, entity, record_id, change) VALUES (?, ?, ?, ?)");
+            s.bind(1, static_cast<std::int64_t>(c.id.seq));
+            s.bind(2, std::string_view(c.entity));
+            s.bind(3, std::string_view(c.record_id));
+            s.bind(4, std::string_view(boost::json::serialize(detail::codec::encode(c))));
+            s.exec();
+        });
+    }
+
+    std::vector<change> oldest(std::size_t limit) {
+        return read_changes("SELECT change FROM concord_outbox ORDER BY seq LIMIT ?", [&](auto& s) {
+            s.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, 0x7FFF'FFFF'FFFF'FFFFULL)));
+        });
+    }
+
+    std::vector<change> pending_for(std::string_view entity, std::string_view id) {
+        return read_changes("SELECT change FROM concord_outbox WHERE entity = ? AND record_id = ? ORDER BY seq",
+                            [&](auto& s) {
+                                s.bind(1, entity);
+                                s.bind(2, id);
+                            });
+    }
+
+    void replace(const change& c) {
+        detail::sqlite::guard("rewriting a change", [&] {
+            auto& s = d_->conn.stmt("UPDATE concord_outbox SET change = ? WHERE seq = ?");
+            s.bind(1, std::string_view(boost::json::serialize(detail::codec::encode(c))));
+            s.bind(2, static_cast<std::int64_t>(c.id.seq));
+            s.exec();
+        });
+    }
+
+    bool drop(change_id id) {
+        return detail::sqlite::guard("dropping a change", [&] {
+            // Only this replica's changes are in the outbox, so the local sequence identifies one.
+            auto& s = d_->conn.stmt("DELETE FROM concord_outbox WHERE seq = ?");
+            s.bind(1, static_cast<std::int64_t>(id.seq));
+            s.exec();
+            return sqlite3_changes(d_->conn.db().getHandle()) > 0;
+        });
+    }
+
+    std::size_t outbox_size() {
+        return detail::sqlite::guard("counting pending changes", [&] {
+            auto& s = d_->conn.stmt("SELECT count(*) FROM concord_outbox");
+            s.step();
+            return static_cast<std::size_t>(sqlite3_column_int64(s.handle(), 0));
+        });
+    }
+
+    std::uint64_t add_log(sync_log_entry& e) {
+        return detail::sqlite::guard("writing the sync log", [&] {
+            auto& s = d_->conn.stmt("INSERT INTO concord_log (entry) VALUES ('')");
+            s.exec();
+            e.id = static_cast<std::uint64_t>(sqlite3_last_insert_rowid(d_->conn.db().getHandle()));
+            auto& u = d_->conn.stmt("UPDATE concord_log SET entry = ? WHERE id = ?");
+            u.bind(1, std::string_view(boost::json::serialize(detail::codec::encode(e))));
+            u.bind(2, static_cast<std::int64_t>(e.id));
+            u.exec();
+            return e.id;
+        });
+    }
+
+    std::vector<sync_log_entry> log() {
+        std::vector<sync_log_entry> out;
+        detail::sqlite::guard("reading the sync log", [&] {
+            auto& s = d_->conn.stmt("SELECT entry FROM concord_log ORDER BY id");
+            while (s.step())
+                out.push_back(detail::codec::decode_log_entry(
+                    detail::codec::parse_object(detail::sqlite::text(s.handle(), 0), "a sync log entry")));
+        });
+        return out;
+    }
+
+    bool erase_log(std::uint64_t id) {
+        return detail::sqlite::guard("deleting a sync log entry", [&] {
+            auto& s = d_->conn.stmt("DELETE FROM concord_log WHERE id = ?");
+            s.bind(1, static_cast<std::int64_t>(id));
+            s.exec();
+            return sqlite3_changes(d_->conn.db().getHandle()) > 0;
+        });
+    }
+
+    replica_state state() {
+        return detail::sqlite::guard("reading the replica state", [&] {
+            replica_state st;
+            auto& s = d_->conn.stmt(
+                "SELECT replica, next_seq, clock, cursor, acknowledged, last_sync_ms FROM concord_state WHERE k = 1");
+            if (!s.step())
+                return st;
+            sqlite3_stmt* h = s.handle();
+            st.id = replica_id{static_cast<std::uint64_t>(sqlite3_column_int64(h, 0))};
+            st.next_seq = static_cast<std::uint64_t>(sqlite3_column_int64(h, 1));
+            auto clock = parse_stamp(detail::sqlite::text(h, 2));
+            if (!clock)
+                detail::codec::corrupt("replica clock");
+            st.clock = *clock;
+            st.cursor = static_cast<std::uint64_t>(sqlite3_column_int64(h, 3));
+            st.acknowledged = static_cast<std::uint64_t>(sqlite3_column_int64(h, 4));
+            if (sqlite3_column_type(h, 5) != SQLITE_NULL)
+                st.last_sync_ms = sqlite3_column_int64(h, 5);
+            return st;
+        });
+    }
+
+    void save_state(const replica_state& st) {
+        detail::sqlite::guard("writing the replica state", [&] {
+            auto& s = d_->conn.stmt("INSERT OR REPLACE INTO concord_state "
+                                    "(k, replica, next_seq, clock, cursor, acknowledged, last_sync_ms) "
+                                    "VALUES (1, ?, ?, ?, ?, ?, ?)");
+            s.bind(1, static_cast<std::int64_t>(st.id.value));
+            s.bind(2, static_cast<std::int64_t>(st.next_seq));
+            s.bind(3, std::string_view(to_string(st.clock)));
+            s.bind(4, static_cast<std::int64_t>(st.cursor));
+            s.bind(5, static_cast<std::int64_t>(st.acknowledged));
+            if (st.last_sync_ms)
+                s.bind(6, std::int64_t{*st.last_sync_ms});
+            else
+                s.bind(6);
+            s.exec();
+        });
+    }
+
+    void commit() {
+        detail::sqlite::guard("committing", [&] { d_->conn.exec("COMMIT"); });
+        active_ = false;
+        lock_.unlock();
+    }
+
+private:
+    friend class sqlite_replica_store;
+
+    explicit transaction(data* d) : d_(d), lock_(d->mutex) {
+        detail::sqlite::guard("starting a transaction", [&] {
+            d_->conn.exec("BEGIN IMMEDIATE");
+            active_ = true;
+            auto& s = d_->conn.stmt("SELECT EXISTS (SELECT 1 FROM concord_shadows)");
+            any_shadow_ = s.step() && sqlite3_column_int64(s.handle(), 0) != 0;
+        });
+    }
+
+    const table* find_table(std::string_view entity) const {
+        auto it = d_->tables.find(entity);
+        return it == d_->tables.end() ? nullptr : &it->second;
+    }
+
+    const table& need_table(std::string_view entity) const {
+        if (const table* t = find_table(entity))
+            return *t;
+        throw system_error(error(errc::store_failed, "no table for entity '" + std::string(entity) + "'"));
+    }
+
+    template <class Bind>
+    std::vector<change> read_changes(const std::string& sql, Bind&& bind) {
+        std::vector<change> out;
+        detail::sqlite::guard("reading the outbox", [&] {
+            auto& s = d_->conn.stmt(sql);
+            bind(s);
+            while (s.step())
+                out.push_back(detail::codec::decode_change(
+                    detail::codec::parse_object(detail::sqlite::text(s.handle(), 0), "an outbox change")));
+        });
+        return out;
+    }
+
+    data* d_;
+    std::unique_lock<std::mutex> lock_;
+    bool active_ = false;
+    bool any_shadow_ = false;
+};
+
+inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const concord::schema& s,
+                                                  sqlite_options o)
+    : d_(std::make_unique<data>(path, o)) {
+    auto& c = d_->conn;
+    c.check_format(format_version, [&](int found) {
+        if (found < 1) {
+            c.exec("CREATE TABLE IF NOT EXISTS concord_outbox (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, "
+                   "record_id TEXT NOT NULL, change TEXT NOT NULL)");
+            c.exec("CREATE INDEX IF NOT EXISTS concord_outbox_record ON concord_outbox (entity, record_id, seq)");
+            c.exec("CREATE TABLE IF NOT EXISTS concord_shadows (entity TEXT NOT NULL, id TEXT NOT NULL, "
+                   "value TEXT NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID");
+            c.exec("CREATE TABLE IF NOT EXISTS concord_log (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL)");
+            c.exec("CREATE TABLE IF NOT EXISTS concord_state (k INTEGER PRIMARY KEY CHECK (k = 1), "
+                   "replica INTEGER NOT NULL, next_seq INTEGER NOT NULL, clock TEXT NOT NULL, "
+                   "cursor INTEGER NOT NULL, acknowledged INTEGER NOT NULL, last_sync_ms INTEGER)");
+        }
+    });
+    detail::sqlite::guard(path + ": preparing entity tables", [&] {
+        c.exec("BEGIN IMMEDIATE");
+        try {
+            for (const auto& e : s.entities()) {
+                table t;
+                static_cast<detail::sqlite::entity_table&>(t) =
+                    detail::sqlite::ensure_table(c, e, "Id TEXT PRIMARY KEY NOT NULL", 1, true);
+                const std::string all = "Id" + (t.column_list.empty() ? std::string() : ", " + t.column_list);
+                const std::string data_cols = t.column_list.empty() ? std::string("Id") : t.column_list;
+                t.select_one = "SELECT " + all + " FROM " + t.quoted + " WHERE Id = ?";
+                t.select_all = "SELECT " + all + " FROM " + t.quoted + " ORDER BY Id";
+                t.remove = "DELETE FROM " + t.quoted + " WHERE Id = ?";
+                t.count = "SELECT count(*) FROM " + t.quoted;
+                std::string values = "?";
+                for (std::size_t i = 0; i < t.columns.size(); ++i)
+                    values += ", ?";
+                t.upsert = "INSERT OR REPLACE INTO " + t.quoted + " (" + all + ") VALUES (" + values + ")";
+                d_->tables.emplace(e.name, std::move(t));
+            }
+            c.exec("COMMIT");
+        } catch (...) {
+            c.exec("ROLLBACK");
+            throw;
+        }
+    });
+}
+
+inline sqlite_replica_store::transaction sqlite_replica_store::begin() { return transaction(d_.get()); }
+
+static_assert(replica_store<sqlite_replica_store>);
+
+} // namespace concord
+
+#endif // CONCORD_STORE_SQLITE_REPLICA_STORE_HPP
