@@ -135,6 +135,13 @@ struct error {
     friend bool operator==(const error& e, errc c) noexcept { return e.code == make_error_code(c); }
 };
 
+/// Writes "message (concord:N)", for logs and test failure reports.
+template <class Ostream>
+Ostream& operator<<(Ostream& os, const error& e) {
+    os << e.message << " (" << e.code.category().name() << ":" << e.code.value() << ")";
+    return os;
+}
+
 /// Thrown by `result<T>::value()` on an error: carries the code and the message.
 class system_error : public boost::system::system_error {
 public:

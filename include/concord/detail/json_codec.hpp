@@ -7,6 +7,7 @@
 #define CONCORD_DETAIL_JSON_CODEC_HPP
 
 #include <concord/error.hpp>
+#include <concord/model/batch.hpp>
 #include <concord/model/change.hpp>
 #include <concord/model/outcome.hpp>
 #include <concord/model/record.hpp>
@@ -159,6 +160,91 @@ inline sync_log_entry decode_log_entry(const boost::json::object& o) {
     if (auto l = o.find("l"); l != o.end() && l->value().is_object())
         e.local_copy = record{str(l->value().get_object(), "i"), obj(l->value().get_object(), "f")};
     return e;
+}
+
+inline boost::json::object encode(const sync_request& r) {
+    boost::json::array push;
+    push.reserve(r.push.size());
+    for (const auto& c : r.push)
+        push.emplace_back(encode(c));
+    boost::json::object o{{"r", to_string(r.replica)}, {"k", r.credentials}, {"p", std::move(push)},
+                          {"a", r.acknowledged}};
+    if (r.pull) {
+        boost::json::array ents;
+        for (const auto& e : r.pull->entities)
+            ents.emplace_back(e);
+        o["q"] = boost::json::object{{"after", r.pull->after}, {"limit", r.pull->limit}, {"e", std::move(ents)}};
+    }
+    return o;
+}
+
+inline sync_request decode_request(const boost::json::object& o) {
+    sync_request r;
+    auto id = parse_replica_id(str(o, "r"));
+    if (!id)
+        corrupt(id.error().message);
+    r.replica = *id;
+    r.credentials = str(o, "k");
+    const auto& p = at(o, "p");
+    if (!p.is_array())
+        corrupt("'p' is not an array");
+    for (const auto& c : p.get_array()) {
+        if (!c.is_object())
+            corrupt("a change is not an object");
+        r.push.push_back(decode_change(c.get_object()));
+    }
+    r.acknowledged = u64(o, "a");
+    if (auto q = o.find("q"); q != o.end() && q->value().is_object()) {
+        const auto& qo = q->value().get_object();
+        pull_request pr;
+        pr.after = u64(qo, "after");
+        pr.limit = static_cast<std::size_t>(u64(qo, "limit"));
+        const auto& e = at(qo, "e");
+        if (!e.is_array())
+            corrupt("'e' is not an array");
+        for (const auto& name : e.get_array()) {
+            if (!name.is_string())
+                corrupt("an entity name is not text");
+            pr.entities.emplace_back(name.get_string());
+        }
+        r.pull = std::move(pr);
+    }
+    return r;
+}
+
+inline boost::json::object encode(const sync_response& r) {
+    boost::json::array outcomes, rows;
+    outcomes.reserve(r.outcomes.size());
+    for (const auto& o : r.outcomes)
+        outcomes.emplace_back(encode(o));
+    rows.reserve(r.rows.size());
+    for (const auto& h : r.rows)
+        rows.emplace_back(encode(h));
+    return {{"o", std::move(outcomes)}, {"w", std::move(rows)}, {"c", r.cursor}, {"m", r.more},
+            {"t", to_string(r.hub_time)}};
+}
+
+inline sync_response decode_response(const boost::json::object& o) {
+    sync_response r;
+    const auto& outs = at(o, "o");
+    const auto& rows = at(o, "w");
+    if (!outs.is_array() || !rows.is_array())
+        corrupt("outcomes or rows are not arrays");
+    for (const auto& x : outs.get_array()) {
+        if (!x.is_object())
+            corrupt("an outcome is not an object");
+        r.outcomes.push_back(decode_outcome(x.get_object()));
+    }
+    for (const auto& x : rows.get_array()) {
+        if (!x.is_object())
+            corrupt("a row is not an object");
+        r.rows.push_back(decode_hub_record(x.get_object()));
+    }
+    r.cursor = u64(o, "c");
+    const auto& m = at(o, "m");
+    r.more = m.is_bool() && m.get_bool();
+    r.hub_time = to_stamp(o, "t");
+    return r;
 }
 
 inline boost::json::object parse_object(std::string_view text, std::string_view what) {

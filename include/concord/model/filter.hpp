@@ -41,8 +41,9 @@ enum class compare_op : std::uint8_t {
     @code
     auto f = (where("Status") == "New" || where("Priority") >= 3) && where("Description").contains("vpn");
     @endcode
-    The column `Id` compares the record id. Comparing with null: `equal` matches absent or
-    null columns. Ordering comparisons never match a null column.
+    The column `Id` compares the record id. Null (or absent) columns: `equal null` and
+    `is_null` match them; `not_equal x` (x not null) matches them too — unlike SQL's `<>`, a
+    record without a value is "not equal to x"; ordering and text comparisons never match them.
 
     Thread safety: a value type.
 */
@@ -160,8 +161,18 @@ private:
     // -1, 0, 1 for comparable values; 2 when they cannot be ordered.
     static int order(const boost::json::value& a, const boost::json::value& b) {
         if (a.is_number() && b.is_number()) {
+            // Integers compare exactly (also int64 against uint64); only doubles go through double.
+            auto cmp = [](auto x, auto y) {
+                return std::cmp_less(x, y) ? -1 : std::cmp_less(y, x) ? 1 : 0;
+            };
             if (a.is_int64() && b.is_int64())
-                return a.get_int64() < b.get_int64() ? -1 : a.get_int64() > b.get_int64() ? 1 : 0;
+                return cmp(a.get_int64(), b.get_int64());
+            if (a.is_int64() && b.is_uint64())
+                return cmp(a.get_int64(), b.get_uint64());
+            if (a.is_uint64() && b.is_int64())
+                return cmp(a.get_uint64(), b.get_int64());
+            if (a.is_uint64() && b.is_uint64())
+                return cmp(a.get_uint64(), b.get_uint64());
             const double x = a.to_number<double>(), y = b.to_number<double>();
             return x < y ? -1 : x > y ? 1 : 0;
         }

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 
 namespace concord {
 
@@ -86,7 +87,7 @@ public:
             last_.physical_ms = pt;
             last_.logical = 0;
         } else {
-            ++last_.logical;
+            bump();
         }
         return last_;
     }
@@ -95,15 +96,19 @@ public:
     void receive(const stamp& remote) {
         const std::int64_t pt = clock_.now_ms();
         const std::int64_t l = std::max({last_.physical_ms, remote.physical_ms, pt});
-        if (l == last_.physical_ms && l == remote.physical_ms)
-            last_.logical = std::max(last_.logical, remote.logical) + 1;
-        else if (l == last_.physical_ms)
-            ++last_.logical;
-        else if (l == remote.physical_ms)
-            last_.logical = remote.logical + 1;
-        else
+        if (l == last_.physical_ms && l == remote.physical_ms) {
+            last_.logical = std::max(last_.logical, remote.logical);
+            bump();
+        } else if (l == last_.physical_ms) {
+            bump();
+        } else if (l == remote.physical_ms) {
+            last_.physical_ms = l;
+            last_.logical = remote.logical;
+            bump();
+        } else {
+            last_.physical_ms = l;
             last_.logical = 0;
-        last_.physical_ms = l;
+        }
     }
 
     /// The physical time of the underlying clock, in ms.
@@ -117,6 +122,17 @@ public:
     const Clock& physical() const noexcept { return clock_; }
 
 private:
+    // Next logical tick; a counter at its maximum moves the physical part on by 1 ms instead of
+    // wrapping, so stamps stay strictly increasing whatever a remote stamp claims.
+    void bump() noexcept {
+        if (last_.logical == std::numeric_limits<std::uint32_t>::max()) {
+            ++last_.physical_ms;
+            last_.logical = 0;
+        } else {
+            ++last_.logical;
+        }
+    }
+
     Clock clock_;
     stamp last_;
 };

@@ -63,7 +63,13 @@ inline bool is_guid(std::string_view s) noexcept {
     Thread safety: safe (a thread-local generator).
 */
 inline std::string new_guid() {
-    thread_local std::mt19937_64 gen{std::random_device{}()};
+    // Seeded with 256 bits: one 32-bit seed would give only 2^32 distinct id streams, so two of
+    // many offline devices would soon generate the same ids.
+    thread_local std::mt19937_64 gen = [] {
+        std::random_device rd;
+        std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+        return std::mt19937_64(seq);
+    }();
     const std::uint64_t hi = (gen() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
     const std::uint64_t lo = (gen() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
     static constexpr char hex[] = "0123456789abcdef";

@@ -30,6 +30,9 @@ struct replica_id {
 
 /** When a change was made: physical milliseconds, a logical counter, and the replica id.
 
+    Valid stamps have `0 <= physical_ms < 2^48` (until the year 10889), which the text form
+    holds in 12 hex digits; `is_valid` checks it, and the hub rejects other stamps.
+
     Stamps are totally ordered: by `physical_ms`, then `logical`, then `replica` — so equal
     physical time and counter are won by the larger replica id, everywhere.
 
@@ -45,6 +48,11 @@ struct stamp {
 
     friend constexpr auto operator<=>(const stamp&, const stamp&) = default;
 };
+
+/// True when the stamp's physical time fits its text form (0 ≤ ms < 2^48).
+constexpr bool is_valid(const stamp& s) noexcept {
+    return s.physical_ms >= 0 && s.physical_ms < (std::int64_t{1} << 48);
+}
 
 namespace detail {
 

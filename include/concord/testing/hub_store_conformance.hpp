@@ -21,6 +21,10 @@
 // Each check is a SECTION that builds a fresh store from the factory, so Catch2 runs the
 // TEST_CASE once per section and a failure names the semantics that broke.
 
+#if !defined(CATCH_VERSION_MAJOR) || CATCH_VERSION_MAJOR != 2
+#error "concord/testing/hub_store_conformance.hpp needs Catch2 v2: include <catch2/catch.hpp> first"
+#endif
+
 #include <concord/concepts/hub_store.hpp>
 #include <concord/error.hpp>
 #include <concord/model/outcome.hpp>

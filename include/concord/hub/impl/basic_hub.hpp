@@ -114,6 +114,10 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
     if (es == nullptr)
         return reject(reject_reason::validation,
                       error(errc::unknown_entity, where + ": the hub has no entity '" + c.entity + "'"));
+    if (!is_valid(c.at))
+        return reject(reject_reason::validation,
+                      error(errc::invalid_stamp, where + ": stamp " + std::to_string(c.at.physical_ms) +
+                                                     " ms is outside the valid range"));
     if (!is_guid(c.record_id))
         return reject(reject_reason::validation,
                       error(errc::invalid_id, where + ": Id is not a GUID", "Id"));
