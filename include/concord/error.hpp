@@ -51,6 +51,12 @@ enum class errc : int {
     foreign_change = 22,    ///< a replica pushed a change carrying another replica's id
     sync_log_entry_not_found = 23, ///< no sync log entry with that id
     action_not_applicable = 24,    ///< the sync log action does not apply to that outcome
+    malformed_json = 25,    ///< a request body is not valid JSON (or not valid UTF-8)
+    body_too_large = 26,    ///< a request body or value exceeds the configured limit
+    nesting_too_deep = 27,  ///< JSON nesting deeper than the configured limit
+    unknown_type = 28,      ///< an item's `__type` is missing or not a supported query type
+    invalid_request = 29,   ///< a required property is missing or has the wrong shape
+    unsupported = 30,       ///< a valid DataService construct concord does not implement
 };
 
 } // namespace concord
@@ -97,6 +103,12 @@ public:
         case errc::foreign_change: return "change belongs to another replica";
         case errc::sync_log_entry_not_found: return "sync log entry not found";
         case errc::action_not_applicable: return "action does not apply to this outcome";
+        case errc::malformed_json: return "malformed JSON";
+        case errc::body_too_large: return "request too large";
+        case errc::nesting_too_deep: return "JSON nesting too deep";
+        case errc::unknown_type: return "unknown query type";
+        case errc::invalid_request: return "invalid request";
+        case errc::unsupported: return "not supported";
         }
         return "unknown concord error";
     }

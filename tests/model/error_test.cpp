@@ -16,7 +16,7 @@ namespace {
 using concord::errc;
 
 constexpr int first_errc = 1;
-constexpr int last_errc = static_cast<int>(errc::action_not_applicable);
+constexpr int last_errc = static_cast<int>(errc::unsupported);
 
 concord::result<int> half(int n) {
     if (n % 2 != 0)

@@ -17,11 +17,13 @@ namespace concord {
     |-------------|----------------|------------------------------------------------------------|
     | `c.now_ms()`| `std::int64_t` | milliseconds since the Unix epoch; may jump back or forward |
 
-    `c` is an lvalue of type `C` (possibly const). The hybrid logical clock built on it never
-    goes backwards, whatever the physical clock does. Must be safe to call from any thread.
+    `c` is an lvalue of type `C` (possibly const). `C` is copy-constructible: the engines hold
+    their clock by value (share one test clock through a handle such as `manual_clock_ref`).
+    The hybrid logical clock built on it never goes backwards, whatever the physical clock
+    does. Must be safe to call from any thread.
 */
 template <class C>
-concept clock = requires(const C& c) {
+concept clock = std::copy_constructible<C> && requires(const C& c) {
     { c.now_ms() } -> std::convertible_to<std::int64_t>;
 };
 
