@@ -11,6 +11,7 @@
 #include <concord/concepts/hub_store.hpp>
 #include <concord/concepts/resolver.hpp>
 #include <concord/model/batch.hpp>
+#include <concord/model/filter.hpp>
 #include <concord/model/hlc_clock.hpp>
 #include <concord/model/schema.hpp>
 #include <concord/resolve/lww.hpp>
@@ -18,6 +19,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <string_view>
+#include <vector>
 #include <utility>
 
 namespace concord {
@@ -80,6 +83,31 @@ public:
     */
     CONCORD_NODISCARD result<sync_response> sync(const sync_request& request);
 
+    /** Writes changes made online — by a client without the sync extension, such as a plain
+        DataService client. Each is stamped by the hub's clock and goes through the same checks
+        and resolution as a synced change, in one transaction; none is deduplicated (such a
+        client has no change ids to replay).
+        @param changes their `id` and `at` are ignored.
+        @returns one outcome per change; or `unauthenticated`, `store_failed`.
+    */
+    CONCORD_NODISCARD result<std::vector<outcome>> write(std::string_view credentials, std::vector<change> changes);
+
+    /** Applies `op` (update with `values`, or remove) to every live record of `entity` that
+        matches `where` and that the principal may read, in one transaction — DataService's
+        filtered UpdateQuery / DeleteQuery.
+        @returns one outcome per matched record (ordered by id); or `unauthenticated`,
+        `unknown_entity`, `invalid_filter`, `store_failed`.
+    */
+    CONCORD_NODISCARD result<std::vector<outcome>> write_where(std::string_view credentials, operation op,
+                                                               std::string_view entity, const filter& where,
+                                                               const boost::json::object& values = {});
+
+    /** The live records of `entity` matching `where` that the principal may read, by id.
+        @returns `unauthenticated`, `unknown_entity`, `invalid_filter`, `store_failed`.
+    */
+    CONCORD_NODISCARD result<std::vector<hub_record>> select(std::string_view credentials, std::string_view entity,
+                                                             const filter& where = {});
+
     /// The hub's current time, as a stamp.
     stamp now();
 
@@ -91,7 +119,9 @@ public:
 private:
     using transaction = typename Store::transaction;
 
-    outcome apply(transaction& tx, const principal& who, const sync_request& req, const change& c);
+    outcome apply(transaction& tx, const principal& who, replica_id sender, const change& c);
+    template <class F>
+    auto in_transaction(std::string_view credentials, F&& f) -> decltype(f(std::declval<transaction&>(), std::declval<const principal&>()));
     void answer_replay(transaction& tx, outcome& o);
 
     hub_options options_;

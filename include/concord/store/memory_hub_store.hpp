@@ -9,6 +9,7 @@
 #include <concord/concepts/hub_store.hpp>
 #include <concord/detail/keys.hpp>
 #include <concord/detail/undo_log.hpp>
+#include <concord/model/filter.hpp>
 
 #include <algorithm>
 #include <functional>
@@ -145,6 +146,22 @@ public:
             // Nothing more matches: later pulls may start after everything seen so far.
             page.cursor = std::max(page.cursor, d_->seq);
             return page;
+        }
+
+        std::vector<hub_record> select(std::string_view entity, const filter& f) const {
+            std::vector<hub_record> out;
+            auto e = d_->records.find(entity);
+            if (e == d_->records.end())
+                return out;
+            for (const auto& [id, rec] : e->second) {
+                if (rec.deleted)
+                    continue;
+                hub_record h = rec.copy();
+                if (f.matches(record{h.id, h.fields}))
+                    out.push_back(std::move(h));
+            }
+            std::sort(out.begin(), out.end(), [](const hub_record& a, const hub_record& b) { return a.id < b.id; });
+            return out;
         }
 
         void commit() {

@@ -11,6 +11,7 @@
 #include <concord/detail/keys.hpp>
 #include <concord/detail/sqlite_support.hpp>
 #include <concord/detail/sqlite_tables.hpp>
+#include <concord/model/filter.hpp>
 #include <concord/model/schema.hpp>
 #include <concord/store/sqlite_options.hpp>
 
@@ -61,7 +62,7 @@ public:
 
 private:
     struct table : detail::sqlite::entity_table {
-        std::string select_one, upsert, changes;
+        std::string select_one, select_live, upsert, changes;
     };
     struct data {
         data(const std::string& path, const sqlite_options& o) : conn(path, o) {}
@@ -188,6 +189,23 @@ public:
         if (!page.more)
             page.cursor = std::max(page.cursor, seq_); // nothing later matches
         return page;
+    }
+
+    std::vector<hub_record> select(std::string_view entity, const filter& f) {
+        flush();
+        std::vector<hub_record> out;
+        const table* t = find(entity);
+        if (t == nullptr)
+            return out;
+        detail::sqlite::guard("selecting records", [&] {
+            auto& s = d_->conn.stmt(t->select_live);
+            while (s.step()) {
+                hub_record h = read_row(*t, s.handle()).copy();
+                if (f.matches(record{h.id, h.fields}))
+                    out.push_back(std::move(h));
+            }
+        });
+        return out;
     }
 
     void commit() {
@@ -344,6 +362,7 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
                 const std::string all = "Id, concord_seq, concord_deleted, concord_stamps" +
                                         (t.column_list.empty() ? std::string() : ", " + t.column_list);
                 t.select_one = "SELECT " + all + " FROM " + t.quoted + " WHERE Id = ?";
+                t.select_live = "SELECT " + all + " FROM " + t.quoted + " WHERE concord_deleted IS NULL ORDER BY Id";
                 t.changes = "SELECT " + all + " FROM " + t.quoted + " WHERE concord_seq > ? ORDER BY concord_seq LIMIT ?";
                 std::string values = "?, ?, ?, ?", updates =
                     "concord_seq = excluded.concord_seq, concord_deleted = excluded.concord_deleted, "

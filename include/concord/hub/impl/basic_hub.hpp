@@ -38,12 +38,15 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             tx.acknowledge(req.replica, req.acknowledged);
         resp.outcomes.reserve(req.push.size());
         for (const change& c : req.push) {
-            if (auto stored = tx.find_outcome(c.id)) {
+            // Dedupe marks belong to the change's own replica: a change pushed under another
+            // replica's id is rejected by apply() and must neither read nor take its slot.
+            const bool own = c.id.replica == req.replica;
+            if (auto stored = own ? tx.find_outcome(c.id) : std::nullopt) {
                 answer_replay(tx, *stored);
                 resp.outcomes.push_back(std::move(*stored));
                 continue;
             }
-            if (c.id.replica == req.replica && c.id.seq <= tx.acknowledged(c.id.replica)) {
+            if (own && c.id.seq <= tx.acknowledged(c.id.replica)) {
                 outcome o;
                 o.change = c.id;
                 o.entity = c.entity;
@@ -54,8 +57,9 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
                 resp.outcomes.push_back(std::move(o));
                 continue;
             }
-            outcome o = apply(tx, *who, req, c);
-            tx.save_outcome(o);
+            outcome o = apply(tx, *who, req.replica, c);
+            if (own)
+                tx.save_outcome(o);
             answer_replay(tx, o);
             resp.outcomes.push_back(std::move(o));
         }
@@ -77,6 +81,79 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
     }
 }
 
+template <class Store, class Access, class Clock, class Resolver>
+template <class F>
+auto basic_hub<Store, Access, Clock, Resolver>::in_transaction(std::string_view credentials, F&& f)
+    -> decltype(f(std::declval<transaction&>(), std::declval<const principal&>())) {
+    auto who = access_.authenticate(credentials);
+    if (!who)
+        return who.error();
+    try {
+        auto tx = store_.begin();
+        auto r = f(tx, *who);
+        if (r)
+            tx.commit();
+        return r;
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), std::string("hub store: ") + e.what());
+    }
+}
+
+template <class Store, class Access, class Clock, class Resolver>
+result<std::vector<outcome>> basic_hub<Store, Access, Clock, Resolver>::write(std::string_view credentials,
+                                                                              std::vector<change> changes) {
+    return in_transaction(credentials, [&](transaction& tx, const principal& who) -> result<std::vector<outcome>> {
+        std::vector<outcome> out;
+        out.reserve(changes.size());
+        for (change& c : changes) {
+            c.id = change_id{options_.id, 0};
+            c.at = now();
+            out.push_back(apply(tx, who, options_.id, c));
+            answer_replay(tx, out.back());
+        }
+        return out;
+    });
+}
+
+template <class Store, class Access, class Clock, class Resolver>
+result<std::vector<outcome>> basic_hub<Store, Access, Clock, Resolver>::write_where(
+    std::string_view credentials, operation op, std::string_view entity, const filter& where,
+    const boost::json::object& values) {
+    const entity_schema* es = options_.schema.find(entity);
+    if (es == nullptr)
+        return error(errc::unknown_entity, "the hub has no entity '" + std::string(entity) + "'");
+    if (auto v = where.validate(*es); !v)
+        return v.error();
+    return in_transaction(credentials, [&](transaction& tx, const principal& who) -> result<std::vector<outcome>> {
+        std::vector<outcome> out;
+        for (const hub_record& h : tx.select(entity, where)) {
+            if (!access_.may_read(who, h))
+                continue;
+            change c{{options_.id, 0}, op, std::string(entity), h.id, now(),
+                     op == operation::remove ? boost::json::object{} : values};
+            out.push_back(apply(tx, who, options_.id, c));
+            answer_replay(tx, out.back());
+        }
+        return out;
+    });
+}
+
+template <class Store, class Access, class Clock, class Resolver>
+result<std::vector<hub_record>> basic_hub<Store, Access, Clock, Resolver>::select(std::string_view credentials,
+                                                                                  std::string_view entity,
+                                                                                  const filter& where) {
+    const entity_schema* es = options_.schema.find(entity);
+    if (es == nullptr)
+        return error(errc::unknown_entity, "the hub has no entity '" + std::string(entity) + "'");
+    if (auto v = where.validate(*es); !v)
+        return v.error();
+    return in_transaction(credentials, [&](transaction& tx, const principal& who) -> result<std::vector<hub_record>> {
+        std::vector<hub_record> rows = tx.select(entity, where);
+        std::erase_if(rows, [&](const hub_record& h) { return !access_.may_read(who, h); });
+        return rows;
+    });
+}
+
 // Outcomes are stored without the record copy; every answer — first or replayed — carries the
 // hub's copy as of now, so a late replay never hands the replica an old version.
 template <class Store, class Access, class Clock, class Resolver>
@@ -90,7 +167,7 @@ void basic_hub<Store, Access, Clock, Resolver>::answer_replay(transaction& tx, o
 
 template <class Store, class Access, class Clock, class Resolver>
 outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const principal& who,
-                                                         const sync_request& req, const change& c) {
+                                                         replica_id sender, const change& c) {
     outcome o;
     o.change = c.id;
     o.entity = c.entity;
@@ -106,10 +183,10 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
         return o;
     };
 
-    if (c.id.replica != req.replica)
+    if (c.id.replica != sender)
         return reject(reject_reason::permission,
                       error(errc::foreign_change, where + ": change " + to_string(c.id) +
-                                                      " was pushed by replica " + to_string(req.replica)));
+                                                      " was pushed by replica " + to_string(sender)));
     const entity_schema* es = options_.schema.find(c.entity);
     if (es == nullptr)
         return reject(reject_reason::validation,
