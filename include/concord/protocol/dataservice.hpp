@@ -66,6 +66,53 @@ inline std::string_view contract_name(std::string_view type) noexcept {
     return type.substr(type_namespace.size());
 }
 
+/// The stable `errorInfo.errorCode` text of a concord error ("UnknownColumn", …).
+inline std::string_view error_name(const error_code& ec) noexcept {
+    if (ec.category() != error_category())
+        return "Error";
+    switch (static_cast<errc>(ec.value())) {
+    case errc::unknown_entity: return "UnknownEntity";
+    case errc::unknown_column: return "UnknownColumn";
+    case errc::type_mismatch: return "TypeMismatch";
+    case errc::missing_required: return "MissingRequired";
+    case errc::value_too_long: return "ValueTooLong";
+    case errc::value_not_allowed: return "ValueNotAllowed";
+    case errc::record_not_found: return "RecordNotFound";
+    case errc::record_exists: return "RecordExists";
+    case errc::invalid_filter: return "InvalidFilter";
+    case errc::invalid_id: return "InvalidId";
+    case errc::invalid_stamp: return "InvalidStamp";
+    case errc::permission_denied: return "AccessDenied";
+    case errc::record_deleted: return "RecordDeleted";
+    case errc::stamp_from_future: return "StampFromFuture";
+    case errc::transport_failed: return "TransportFailed";
+    case errc::timeout: return "Timeout";
+    case errc::protocol_error: return "ProtocolError";
+    case errc::store_failed: return "StoreFailed";
+    case errc::cursor_expired: return "CursorExpired";
+    case errc::pending_changes: return "PendingChanges";
+    case errc::unauthenticated: return "Unauthenticated";
+    case errc::foreign_change: return "ForeignChange";
+    case errc::sync_log_entry_not_found: return "SyncLogEntryNotFound";
+    case errc::action_not_applicable: return "ActionNotApplicable";
+    case errc::malformed_json: return "MalformedJson";
+    case errc::body_too_large: return "BodyTooLarge";
+    case errc::nesting_too_deep: return "NestingTooDeep";
+    case errc::unknown_type: return "UnknownType";
+    case errc::invalid_request: return "InvalidRequest";
+    case errc::unsupported: return "NotSupported";
+    }
+    return "Error";
+}
+
+/// The concord error code named by `error_name`, or 0.
+inline int error_value(std::string_view name) noexcept {
+    for (int v = 1; v <= static_cast<int>(errc::unsupported); ++v)
+        if (error_name(make_error_code(static_cast<errc>(v))) == name)
+            return v;
+    return 0;
+}
+
 /// Case-insensitive property lookup (ServiceStack matches names that way).
 inline const boost::json::value* find(const boost::json::object& o, std::string_view key) noexcept {
     if (auto it = o.find(key); it != o.end())

@@ -1,0 +1,247 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — a sync round as a DataService BatchQuery, and the hub's answer decoded back.
+
+#ifndef CONCORD_PROTOCOL_CLIENT_HPP
+#define CONCORD_PROTOCOL_CLIENT_HPP
+
+#include <concord/model/batch.hpp>
+#include <concord/model/schema.hpp>
+#include <concord/protocol/dataservice.hpp>
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace concord::protocol {
+
+namespace detail {
+
+inline boost::json::object parameter(const boost::json::value& v, data_value_type t) {
+    return {{"expressionType", 2}, {"parameter", boost::json::object{{"dataValueType", static_cast<int>(t)}, {"value", v}}}};
+}
+
+inline boost::json::object id_filter(const std::string& id) {
+    boost::json::object cmp{{"filterType", 1},
+                            {"comparisonType", 3},
+                            {"isEnabled", true},
+                            {"leftExpression", boost::json::object{{"expressionType", 0}, {"columnPath", "Id"}}},
+                            {"rightExpression", parameter(boost::json::value(id), data_value_type::guid)}};
+    return {{"filterType", 6}, {"logicalOperation", 0}, {"isEnabled", true},
+            {"items", boost::json::object{{"primaryFilter", std::move(cmp)}}}};
+}
+
+inline const char* type_of(operation op) {
+    switch (op) {
+    case operation::insert: return "Terrasoft.Nui.ServiceModel.DataContract.InsertQuery";
+    case operation::update: return "Terrasoft.Nui.ServiceModel.DataContract.UpdateQuery";
+    case operation::remove: return "Terrasoft.Nui.ServiceModel.DataContract.DeleteQuery";
+    }
+    return "";
+}
+
+inline std::uint64_t count(const boost::json::value* v) {
+    if (v && v->is_uint64())
+        return v->get_uint64();
+    if (v && v->is_int64() && v->get_int64() >= 0)
+        return static_cast<std::uint64_t>(v->get_int64());
+    return 0;
+}
+
+inline std::string text(const boost::json::object& o, std::string_view k) {
+    const boost::json::value* v = find(o, k);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+inline outcome_kind kind_of(std::string_view s) {
+    for (int k = 0; k <= 4; ++k)
+        if (to_string(static_cast<outcome_kind>(k)) == s)
+            return static_cast<outcome_kind>(k);
+    return outcome_kind::rejected;
+}
+
+inline reject_reason reason_of(std::string_view s) {
+    for (int k = 0; k <= 4; ++k)
+        if (to_string(static_cast<reject_reason>(k)) == s)
+            return static_cast<reject_reason>(k);
+    return reject_reason::none;
+}
+
+inline error_code code_of(std::int64_t v) {
+    return v > 0 && v <= static_cast<int>(errc::unsupported) ? make_error_code(static_cast<errc>(v)) : error_code{};
+}
+
+inline hub_record row_to_record(const boost::json::object& row, const std::string& entity) {
+    hub_record h;
+    h.entity = entity;
+    for (const auto& kv : row) {
+        if (kv.key() == "Id")
+            h.id = kv.value().is_string() ? std::string(kv.value().get_string()) : std::string();
+        else if (kv.key() == "concordDeleted")
+            h.deleted = kv.value().is_bool() && kv.value().get_bool();
+        else if (!kv.value().is_null())
+            h.fields[kv.key()] = kv.value();
+    }
+    return h;
+}
+
+} // namespace detail
+
+/** Encodes one sync round as a BatchQuery body: an Insert/Update/Delete item per pushed change
+    (Update and Delete filter on `Id`), each with `concordSync {changeId, stamp}`, then one
+    SelectQuery per pulled entity with `concordSync {after}`; the batch carries
+    `concordSync {replica, acknowledged}`. Column types come from `s`.
+*/
+inline std::string encode_sync(const sync_request& req, const schema& s) {
+    boost::json::array items;
+    items.reserve(req.push.size() + (req.pull ? req.pull->entities.size() : 0));
+    for (const change& c : req.push) {
+        boost::json::object it{{"__type", detail::type_of(c.op)},
+                               {"rootSchemaName", c.entity},
+                               {"operationType", static_cast<int>(c.op)}};
+        if (c.op != operation::remove) {
+            const entity_schema* e = s.find(c.entity);
+            boost::json::object values;
+            if (c.op == operation::insert)
+                values["Id"] = detail::parameter(boost::json::value(c.record_id), data_value_type::guid);
+            for (const auto& f : c.fields) {
+                const column* col = e ? e->find(f.key()) : nullptr;
+                values[f.key()] = detail::parameter(f.value(), col ? col->type : data_value_type::text);
+            }
+            it["columnValues"] = boost::json::object{{"items", std::move(values)}};
+        }
+        if (c.op != operation::insert)
+            it["filters"] = detail::id_filter(c.record_id);
+        it["concordSync"] = boost::json::object{{"changeId", to_string(c.id)}, {"stamp", to_string(c.at)}};
+        items.push_back(std::move(it));
+    }
+    if (req.pull)
+        for (const std::string& e : req.pull->entities)
+            items.push_back(boost::json::object{{"__type", "Terrasoft.Nui.ServiceModel.DataContract.SelectQuery"},
+                                                {"rootSchemaName", e},
+                                                {"operationType", 0},
+                                                {"allColumns", true},
+                                                {"isPageable", true},
+                                                {"rowCount", req.pull->limit},
+                                                {"concordSync", boost::json::object{{"after", req.pull->after}}}});
+    boost::json::object body{{"items", std::move(items)},
+                             {"concordSync", boost::json::object{{"replica", to_string(req.replica)},
+                                                                 {"acknowledged", req.acknowledged}}}};
+    return boost::json::serialize(body);
+}
+
+/** Decodes the hub's answer to `encode_sync(req)`.
+
+    A write the hub could not even decode (e.g. a column its schema lacks) comes back as a
+    `rejected: validation` outcome, so it lands in the sync log instead of blocking the outbox.
+    @returns the response; or the hub's whole-request error (its code from `errorCode`), or
+    `protocol_error` when the answer does not fit the request.
+*/
+inline result<sync_response> decode_sync(std::string_view body, const sync_request& req) {
+    auto parsed = parse_json(body, limits{std::size_t{1} << 31, 64, std::size_t{1} << 31, std::size_t{1} << 31});
+    if (!parsed)
+        return error(errc::protocol_error, "the hub's answer: " + parsed.error().message);
+    if (!parsed->is_object())
+        return error(errc::protocol_error, "the hub's answer is not an object");
+    const auto& o = parsed->get_object();
+    if (const boost::json::value* rs = find(o, "responseStatus"); rs && rs->is_object()) {
+        const auto& st = rs->get_object();
+        const int v = error_value(detail::text(st, "ErrorCode"));
+        return error(v ? make_error_code(static_cast<errc>(v)) : make_error_code(errc::protocol_error),
+                     "the hub refused the request: " + detail::text(st, "Message"));
+    }
+    const boost::json::value* qr = find(o, "queryResults");
+    const std::size_t pulls = req.pull ? req.pull->entities.size() : 0;
+    if (qr == nullptr || !qr->is_array() || qr->get_array().size() != req.push.size() + pulls)
+        return error(errc::protocol_error, "the hub's answer has the wrong number of query results");
+    const auto& results = qr->get_array();
+    sync_response resp;
+    resp.outcomes.reserve(req.push.size());
+    for (std::size_t i = 0; i < req.push.size(); ++i) {
+        const change& c = req.push[i];
+        if (!results[i].is_object())
+            return error(errc::protocol_error, "query result " + std::to_string(i) + " is not an object");
+        const auto& r = results[i].get_object();
+        outcome out;
+        out.change = c.id;
+        out.entity = c.entity;
+        out.record_id = c.record_id;
+        const boost::json::value* x = find(r, "concordSync");
+        if (x == nullptr || !x->is_object()) {
+            const boost::json::value* ei = find(r, "errorInfo");
+            if (ei == nullptr || !ei->is_object())
+                return error(errc::protocol_error, "query result " + std::to_string(i) + " carries no outcome");
+            const auto& e = ei->get_object();
+            const boost::json::value* cc = find(e, "concordCode");
+            out.kind = outcome_kind::rejected;
+            out.reason = reject_reason::validation;
+            out.code = detail::code_of(cc && cc->is_int64() ? cc->get_int64() : static_cast<int>(errc::invalid_request));
+            out.message = detail::text(e, "message");
+            out.field = detail::text(e, "field");
+            out.losing = c.fields;
+            resp.outcomes.push_back(std::move(out));
+            continue;
+        }
+        const auto& s = x->get_object();
+        if (detail::text(s, "changeId") != to_string(c.id))
+            return error(errc::protocol_error, "query result " + std::to_string(i) + " answers another change");
+        out.kind = detail::kind_of(detail::text(s, "outcome"));
+        out.reason = detail::reason_of(detail::text(s, "reason"));
+        const boost::json::value* code = find(s, "code");
+        out.code = detail::code_of(code && code->is_int64() ? code->get_int64() : 0);
+        out.message = detail::text(s, "message");
+        out.field = detail::text(s, "field");
+        const boost::json::value* skew = find(s, "skewClamped");
+        out.skew_clamped = skew && skew->is_bool() && skew->get_bool();
+        if (const boost::json::value* l = find(s, "losing"); l && l->is_object())
+            out.losing = l->get_object();
+        if (const boost::json::value* h = find(s, "hubCopy"); h && h->is_object()) {
+            const auto& ho = h->get_object();
+            const boost::json::value* vals = find(ho, "values");
+            hub_record copy = detail::row_to_record(vals && vals->is_object() ? vals->get_object() : boost::json::object{},
+                                                    c.entity);
+            const boost::json::value* del = find(ho, "deleted");
+            copy.deleted = del && del->is_bool() && del->get_bool();
+            copy.seq = detail::count(find(ho, "seq"));
+            if (copy.id.empty())
+                copy.id = c.record_id;
+            out.hub_copy = std::move(copy);
+        }
+        resp.outcomes.push_back(std::move(out));
+    }
+    for (std::size_t k = 0; k < pulls; ++k) {
+        const std::size_t i = req.push.size() + k;
+        if (!results[i].is_object())
+            return error(errc::protocol_error, "query result " + std::to_string(i) + " is not an object");
+        const auto& r = results[i].get_object();
+        const boost::json::value* ok = find(r, "success");
+        if (ok == nullptr || !ok->is_bool() || !ok->get_bool()) {
+            const boost::json::value* ei = find(r, "errorInfo");
+            return error(errc::protocol_error, "the pull of " + req.pull->entities[k] + " failed: " +
+                                                   (ei && ei->is_object() ? detail::text(ei->get_object(), "message") : std::string()));
+        }
+        const boost::json::value* rows = find(r, "rows");
+        if (rows == nullptr || !rows->is_array())
+            return error(errc::protocol_error, "the pull of " + req.pull->entities[k] + " has no rows");
+        for (const auto& row : rows->get_array())
+            if (row.is_object())
+                resp.rows.push_back(detail::row_to_record(row.get_object(), req.pull->entities[k]));
+        if (const boost::json::value* x = find(r, "concordSync"); x && x->is_object()) {
+            resp.cursor = detail::count(find(x->get_object(), "cursor"));
+            const boost::json::value* more = find(x->get_object(), "more");
+            resp.more = more && more->is_bool() && more->get_bool();
+        }
+    }
+    if (!req.pull)
+        resp.cursor = 0;
+    if (const boost::json::value* x = find(o, "concordSync"); x && x->is_object())
+        if (auto t = parse_stamp(detail::text(x->get_object(), "hubTime")))
+            resp.hub_time = *t;
+    return resp;
+}
+
+} // namespace concord::protocol
+
+#endif // CONCORD_PROTOCOL_CLIENT_HPP

@@ -1,0 +1,373 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — serves DataService requests from a hub: decode, run, answer in camelCase.
+
+#ifndef CONCORD_PROTOCOL_HANDLER_HPP
+#define CONCORD_PROTOCOL_HANDLER_HPP
+
+#include <concord/model/batch.hpp>
+#include <concord/model/outcome.hpp>
+#include <concord/protocol/dataservice.hpp>
+#include <concord/protocol/request.hpp>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace concord::protocol {
+
+/// An HTTP answer: status code and JSON body.
+struct answer {
+    unsigned status = 200;
+    std::string body;
+};
+
+namespace detail {
+
+inline boost::json::object error_info(const error& e) {
+    return {{"errorCode", error_name(e.code)}, {"message", e.message}, {"concordCode", e.code.value()},
+            {"field", e.field}};
+}
+
+inline boost::json::object values_of(const hub_record& h) {
+    boost::json::object o;
+    o.reserve(h.fields.size() + 1);
+    o["Id"] = h.id;
+    for (const auto& f : h.fields)
+        o[f.key()] = f.value();
+    return o;
+}
+
+inline boost::json::object encode_outcome(const outcome& o) {
+    boost::json::object x{{"changeId", to_string(o.change)},
+                          {"outcome", to_string(o.kind)},
+                          {"reason", to_string(o.reason)},
+                          {"code", o.code ? o.code.value() : 0},
+                          {"message", o.message},
+                          {"field", o.field},
+                          {"skewClamped", o.skew_clamped},
+                          {"losing", o.losing}};
+    if (o.hub_copy) {
+        boost::json::object h = values_of(*o.hub_copy);
+        x["hubCopy"] = boost::json::object{{"values", std::move(h)}, {"deleted", o.hub_copy->deleted},
+                                           {"seq", o.hub_copy->seq}};
+    }
+    return x;
+}
+
+inline boost::json::object write_result(const outcome& o, const boost::json::value& query_id) {
+    const bool ok = o.kind != outcome_kind::rejected;
+    boost::json::object r{{"id", o.record_id},
+                          {"rowsAffected", o.kind == outcome_kind::applied || o.kind == outcome_kind::merged ? 1 : 0},
+                          {"nextPrcElReady", false},
+                          {"success", ok}};
+    if (!ok)
+        r["errorInfo"] = error_info(error(o.code, o.message, o.field));
+    if (!query_id.is_null())
+        r["queryId"] = query_id;
+    return r;
+}
+
+inline boost::json::object row_config(const entity_schema& e, const std::vector<std::pair<std::string, std::string>>& cols) {
+    boost::json::object rc;
+    for (const auto& [alias, col] : cols) {
+        const column* c = e.find(col);
+        const int type = c ? static_cast<int>(c->type) : 0;
+        boost::json::object one{{"dataValueType", type}};
+        if (c && c->type == data_value_type::lookup)
+            one["isLookup"] = true;
+        rc[alias] = std::move(one);
+    }
+    return rc;
+}
+
+} // namespace detail
+
+/** Turns DataService requests into hub calls and the hub's answers into DataService responses.
+
+    A batch with `concordSync` is one sync round: its writes (each with a change id and stamp)
+    go to `Hub::sync` in one transaction, its selects with `concordSync.after` are the pull.
+    A batch without it comes from a plain DataService client and runs online, item by item:
+    writes are stamped by the hub's clock; `continueIfError` false stops at the first failed
+    item (the rest answer `NotExecuted`).
+
+    @tparam Hub a `basic_hub` (sync, write, write_where, select, options).
+    Thread safety: as the hub's.
+*/
+template <class Hub>
+class handler {
+public:
+    explicit handler(Hub& hub, limits lim = {}) : hub_(&hub), limits_(lim) {}
+
+    /** Handles one request to `contract` ("BatchQuery", "InsertQuery", …) with the body and
+        the caller's credentials (the bearer token, or empty).
+        @returns 200 with the response, or 400 / 401 / 500 with a ServiceStack-style
+        `responseStatus` naming the problem.
+    */
+    answer handle(std::string_view contract, std::string_view body, std::string_view credentials) {
+        const schema& s = hub_->options().schema;
+        auto req = parse_request(body, contract, s, limits_);
+        if (!req)
+            return failure(400, req.error());
+        boost::json::array results;
+        results.resize(req->items.size());
+        if (req->replica) {
+            if (auto r = run_sync(*req, credentials, results); !r)
+                return failure(r.error() == errc::unauthenticated ? 401 : 500, r.error());
+        } else {
+            if (auto r = run_online(*req, credentials, results); !r)
+                return failure(r.error() == errc::unauthenticated ? 401 : 500, r.error());
+        }
+        bool has_errors = false;
+        for (const auto& r : results)
+            has_errors = has_errors || !r.as_object().at("success").as_bool();
+        boost::json::object out;
+        if (contract == "BatchQuery") {
+            out["queryResults"] = std::move(results);
+            out["hasErrors"] = has_errors;
+            out["success"] = true;
+        } else {
+            out = std::move(results.at(0).as_object());
+        }
+        out["concordSync"] = boost::json::object{{"hubTime", to_string(hub_->now())}};
+        return answer{200, boost::json::serialize(out)};
+    }
+
+private:
+    static answer failure(unsigned status, const error& e) {
+        boost::json::object rs{{"ErrorCode", error_name(e.code)},
+                               {"Message", e.message},
+                               {"Errors", boost::json::array{boost::json::object{
+                                              {"ErrorCode", error_name(e.code)}, {"FieldName", e.field}, {"Message", e.message}}}}};
+        boost::json::object out{{"responseStatus", std::move(rs)}, {"success", false}};
+        return answer{status, boost::json::serialize(out)};
+    }
+
+    static boost::json::object item_failure(const item& it, const error& e) {
+        boost::json::object r{{"rowsAffected", 0}, {"nextPrcElReady", false}, {"success", false},
+                              {"errorInfo", detail::error_info(e)}};
+        if (!it.query_id.is_null())
+            r["queryId"] = it.query_id;
+        return r;
+    }
+
+    static change to_change(const query& q) {
+        change c;
+        c.op = q.type == operation_type::insert ? operation::insert
+               : q.type == operation_type::update ? operation::update
+                                                   : operation::remove;
+        c.entity = q.entity;
+        c.record_id = q.type == operation_type::insert ? (q.record_id.empty() ? new_guid() : q.record_id) : *q.where_id;
+        c.fields = q.values;
+        if (q.sync) {
+            c.id = q.sync->id;
+            c.at = q.sync->at;
+        }
+        return c;
+    }
+
+    result<void> run_sync(const batch_request& b, std::string_view credentials, boost::json::array& results) {
+        sync_request req;
+        req.replica = *b.replica;
+        req.acknowledged = b.acknowledged;
+        req.credentials = std::string(credentials);
+        std::vector<std::size_t> push_items, pull_items, plain_selects;
+        for (std::size_t i = 0; i < b.items.size(); ++i) {
+            const item& it = b.items[i];
+            if (it.err) {
+                results[i] = item_failure(it, *it.err);
+            } else if (it.q->type == operation_type::select) {
+                if (it.q->pull_after) {
+                    if (!req.pull)
+                        req.pull = pull_request{*it.q->pull_after, it.q->row_count.value_or(1000), {}};
+                    req.pull->entities.push_back(it.q->entity);
+                    pull_items.push_back(i);
+                } else {
+                    plain_selects.push_back(i);
+                }
+            } else if (!it.q->sync) {
+                results[i] = item_failure(it, error(errc::invalid_request, "items[" + std::to_string(i) +
+                                                                               "]: a synced batch needs concordSync on every write"));
+            } else {
+                req.push.push_back(to_change(*it.q));
+                push_items.push_back(i);
+            }
+        }
+        auto resp = hub_->sync(req);
+        if (!resp)
+            return resp.error();
+        for (std::size_t k = 0; k < push_items.size(); ++k) {
+            const item& it = b.items[push_items[k]];
+            const outcome& o = resp->outcomes[k];
+            boost::json::object r = detail::write_result(o, it.query_id);
+            r["concordSync"] = detail::encode_outcome(o);
+            results[push_items[k]] = std::move(r);
+        }
+        for (std::size_t i : pull_items) {
+            const item& it = b.items[i];
+            boost::json::array rows;
+            for (const hub_record& h : resp->rows)
+                if (h.entity == it.q->entity) {
+                    boost::json::object row = detail::values_of(h);
+                    if (h.deleted)
+                        row["concordDeleted"] = true;
+                    rows.push_back(std::move(row));
+                }
+            const std::size_t n = rows.size();
+            boost::json::object r{{"rows", std::move(rows)},
+                                  {"rowsAffected", n},
+                                  {"nextPrcElReady", false},
+                                  {"success", true},
+                                  {"concordSync", boost::json::object{{"cursor", resp->cursor}, {"more", resp->more}}}};
+            if (!it.query_id.is_null())
+                r["queryId"] = it.query_id;
+            results[i] = std::move(r);
+        }
+        for (std::size_t i : plain_selects)
+            results[i] = run_select(b.items[i], credentials);
+        return {};
+    }
+
+    result<void> run_online(const batch_request& b, std::string_view credentials, boost::json::array& results) {
+        bool stopped = false;
+        for (std::size_t i = 0; i < b.items.size(); ++i) {
+            const item& it = b.items[i];
+            if (stopped) {
+                results[i] = item_failure(it, error(errc::invalid_request, "items[" + std::to_string(i) +
+                                                                               "]: not executed after an earlier failure"));
+                results[i].as_object()["errorInfo"].as_object()["errorCode"] = "NotExecuted";
+                continue;
+            }
+            if (it.err) {
+                results[i] = item_failure(it, *it.err);
+            } else if (it.q->sync || it.q->pull_after) {
+                results[i] = item_failure(it, error(errc::invalid_request, "items[" + std::to_string(i) +
+                                                                               "]: concordSync on an item needs concordSync.replica on the batch"));
+            } else if (it.q->type == operation_type::select) {
+                results[i] = run_select(it, credentials);
+            } else {
+                auto r = run_write(it, credentials);
+                if (!r) {
+                    if (r.error() == errc::unauthenticated || r.error() == errc::store_failed)
+                        return r.error();
+                    results[i] = item_failure(it, r.error());
+                } else {
+                    results[i] = std::move(*r);
+                }
+            }
+            stopped = !b.continue_if_error && !results[i].as_object().at("success").as_bool();
+        }
+        return {};
+    }
+
+    result<boost::json::object> run_write(const item& it, std::string_view credentials) {
+        const query& q = *it.q;
+        if (q.type == operation_type::insert) {
+            auto out = hub_->write(credentials, {to_change(q)});
+            if (!out)
+                return out.error();
+            return detail::write_result(out->front(), it.query_id);
+        }
+        auto out = hub_->write_where(credentials, q.type == operation_type::update ? operation::update : operation::remove,
+                                     q.entity, q.where, q.values);
+        if (!out)
+            return out.error();
+        std::size_t affected = 0;
+        const outcome* failed = nullptr;
+        for (const outcome& o : *out) {
+            if (o.kind == outcome_kind::rejected)
+                failed = failed ? failed : &o;
+            else if (o.kind != outcome_kind::superseded)
+                ++affected;
+        }
+        boost::json::object r{{"rowsAffected", affected}, {"nextPrcElReady", false}, {"success", failed == nullptr}};
+        if (failed)
+            r["errorInfo"] = detail::error_info(error(failed->code, failed->message, failed->field));
+        if (!it.query_id.is_null())
+            r["queryId"] = it.query_id;
+        return r;
+    }
+
+    boost::json::object run_select(const item& it, std::string_view credentials) {
+        const query& q = *it.q;
+        auto rows = hub_->select(credentials, q.entity, q.where);
+        if (!rows)
+            return item_failure(it, rows.error());
+        const entity_schema& e = *hub_->options().schema.find(q.entity);
+        if (!q.order.empty())
+            std::stable_sort(rows->begin(), rows->end(), [&](const hub_record& a, const hub_record& b) {
+                for (const order_by& ob : q.order) {
+                    const int c = compare(a, b, ob.column);
+                    if (c != 0)
+                        return ob.descending ? c > 0 : c < 0;
+                }
+                return false;
+            });
+        std::vector<std::pair<std::string, std::string>> cols = q.columns;
+        if (q.all_columns) {
+            cols.clear();
+            cols.emplace_back("Id", "Id");
+            for (const auto& c : e.columns)
+                cols.emplace_back(c.name, c.name);
+        }
+        boost::json::array out;
+        const std::size_t first = std::min(q.rows_offset, rows->size());
+        const std::size_t last = q.row_count ? std::min(rows->size(), first + *q.row_count) : rows->size();
+        for (std::size_t k = first; k < last; ++k) {
+            const hub_record& h = (*rows)[k];
+            boost::json::object row;
+            for (const auto& [alias, col] : cols) {
+                if (col == "Id")
+                    row[alias] = h.id;
+                else if (auto f = h.fields.find(col); f != h.fields.end())
+                    row[alias] = f->value();
+                else
+                    row[alias] = nullptr;
+            }
+            out.push_back(std::move(row));
+        }
+        const std::size_t n = out.size();
+        boost::json::object r{{"rowConfig", detail::row_config(e, cols)},
+                              {"rows", std::move(out)},
+                              {"notFoundColumns", boost::json::array{}},
+                              {"rowsAffected", n},
+                              {"nextPrcElReady", false},
+                              {"success", true}};
+        if (!it.query_id.is_null())
+            r["queryId"] = it.query_id;
+        return r;
+    }
+
+    // Orders by a column: absent first, then numbers, then text (stable across stores).
+    static int compare(const hub_record& a, const hub_record& b, const std::string& col) {
+        if (col == "Id")
+            return a.id.compare(b.id);
+        auto fa = a.fields.find(col), fb = b.fields.find(col);
+        const bool na = fa == a.fields.end(), nb = fb == b.fields.end();
+        if (na || nb)
+            return na == nb ? 0 : (na ? -1 : 1);
+        const auto& x = fa->value();
+        const auto& y = fb->value();
+        if (x.is_number() && y.is_number()) {
+            const double dx = x.to_number<double>(), dy = y.to_number<double>();
+            return dx < dy ? -1 : dx > dy ? 1 : 0;
+        }
+        if (x.is_string() && y.is_string())
+            return std::string_view(x.get_string()).compare(std::string_view(y.get_string()));
+        if (x.is_bool() && y.is_bool())
+            return static_cast<int>(x.get_bool()) - static_cast<int>(y.get_bool());
+        return 0;
+    }
+
+    Hub* hub_;
+    limits limits_;
+};
+
+} // namespace concord::protocol
+
+#endif // CONCORD_PROTOCOL_HANDLER_HPP
