@@ -21,10 +21,11 @@
 // }
 // @endcode
 // Each check is a SECTION that builds a fresh store from the factory, so Catch2 runs the
-// TEST_CASE once per section and a failure names the semantics that broke. The suite writes
-// only the entities and columns of `hub_store_conformance_schema()`; a store that needs a schema is
-// built with it. It also reads an entity outside that schema ("Contact"), which must read as
-// empty, as the engines may ask for one.
+// TEST_CASE once per section and a failure names the semantics that broke.
+//
+// The suite writes only the entities and columns of `hub_store_conformance_schema()`: a
+// store that needs a schema is built with it. It also reads an entity outside that schema
+// ("Contact"), which must read as empty, as the engines may ask for one.
 
 #if !defined(CATCH_VERSION_MAJOR) || CATCH_VERSION_MAJOR != 2
 #error "concord/testing/hub_store_conformance.hpp needs Catch2 v2: include <catch2/catch.hpp> first"
@@ -88,7 +89,8 @@ inline boost::json::object without_nulls(const boost::json::object& fields) {
     return out;
 }
 
-inline stamp test_stamp(std::int64_t offset_ms, std::uint64_t replica = 1, std::uint32_t logical = 0) {
+inline stamp test_stamp(std::int64_t offset_ms, std::uint64_t replica = 1,
+                        std::uint32_t logical = 0) {
     return stamp{conformance_t0 + offset_ms, logical, replica_id{replica}};
 }
 
@@ -142,7 +144,8 @@ std::uint64_t save_committed(Store& s, stored_record rec) {
 }
 
 template <class Store>
-std::optional<stored_record> load_committed(Store& s, std::string_view entity, std::string_view id) {
+std::optional<stored_record> load_committed(Store& s, std::string_view entity,
+                                            std::string_view id) {
     auto tx = s.begin();
     auto r = tx.load(entity, id);
     tx.commit();
@@ -267,7 +270,8 @@ void check_hub_store(Factory make) {
 
     SECTION("hub_store: a tombstone round-trips with its stamp") {
         Store s = make();
-        detail::save_committed(s, live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1)));
+        detail::save_committed(
+            s, live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1)));
         stored_record dead = tombstone("Case", test_guid(1), test_stamp(50, 3, 2));
         const std::uint64_t seq = detail::save_committed(s, dead);
         auto loaded = detail::load_committed(s, "Case", test_guid(1));
@@ -281,8 +285,10 @@ void check_hub_store(Factory make) {
 
     SECTION("hub_store: records are keyed by entity and id") {
         Store s = make();
-        detail::save_committed(s, live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1)));
-        detail::save_committed(s, live_record("Message", test_guid(1), obj{{"Text", "hi"}}, test_stamp(2)));
+        detail::save_committed(
+            s, live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1)));
+        detail::save_committed(
+            s, live_record("Message", test_guid(1), obj{{"Text", "hi"}}, test_stamp(2)));
         auto tx = s.begin();
         auto c = tx.load("Case", test_guid(1));
         auto m = tx.load("Message", test_guid(1));
@@ -297,9 +303,11 @@ void check_hub_store(Factory make) {
 
     SECTION("hub_store: save replaces the whole record") {
         Store s = make();
-        detail::save_committed(
-            s, live_record("Case", test_guid(1), obj{{"Number", "CS-1"}, {"Status", "New"}}, test_stamp(1)));
-        stored_record next = live_record("Case", test_guid(1), obj{{"Number", "CS-2"}}, test_stamp(2));
+        detail::save_committed(s, live_record("Case", test_guid(1),
+                                              obj{{"Number", "CS-1"}, {"Status", "New"}},
+                                              test_stamp(1)));
+        stored_record next =
+            live_record("Case", test_guid(1), obj{{"Number", "CS-2"}}, test_stamp(2));
         detail::save_committed(s, next);
         auto loaded = detail::load_committed(s, "Case", test_guid(1));
         REQUIRE(loaded.has_value());
@@ -307,7 +315,8 @@ void check_hub_store(Factory make) {
         CHECK(loaded->stamps == next.stamps);
         // Re-creating a tombstone replaces it with a live record.
         detail::save_committed(s, tombstone("Case", test_guid(1), test_stamp(3)));
-        detail::save_committed(s, live_record("Case", test_guid(1), obj{{"Number", "CS-3"}}, test_stamp(4)));
+        detail::save_committed(
+            s, live_record("Case", test_guid(1), obj{{"Number", "CS-3"}}, test_stamp(4)));
         loaded = detail::load_committed(s, "Case", test_guid(1));
         REQUIRE(loaded.has_value());
         CHECK_FALSE(loaded->deleted.has_value());
@@ -317,7 +326,8 @@ void check_hub_store(Factory make) {
     SECTION("hub_store: reads see the transaction's own writes") {
         Store s = make();
         auto tx = s.begin();
-        stored_record rec = live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1));
+        stored_record rec =
+            live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1));
         const std::uint64_t seq = tx.save(rec);
         auto loaded = tx.load("Case", test_guid(1));
         REQUIRE(loaded.has_value());
@@ -344,7 +354,8 @@ void check_hub_store(Factory make) {
         std::uint64_t seq = 0;
         {
             auto tx = s.begin();
-            stored_record rec = live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1));
+            stored_record rec =
+                live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1));
             seq = tx.save(rec);
             tx.save_outcome(test_outcome(7, 1));
             tx.save_outcome(test_outcome(7, 2));
@@ -368,7 +379,8 @@ void check_hub_store(Factory make) {
 
     SECTION("hub_store: a transaction destroyed without commit leaves no trace") {
         Store s = make();
-        stored_record base = live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1));
+        stored_record base =
+            live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1));
         const std::uint64_t base_seq = detail::save_committed(s, base);
         {
             auto tx = s.begin();
@@ -404,7 +416,8 @@ void check_hub_store(Factory make) {
         SECTION("save of a new record") {
             {
                 auto tx = s.begin();
-                stored_record rec = live_record("Case", test_guid(2), obj{{"Number", "CS-2"}}, test_stamp(2));
+                stored_record rec =
+                    live_record("Case", test_guid(2), obj{{"Number", "CS-2"}}, test_stamp(2));
                 tx.save(rec);
             }
             unchanged();
@@ -412,7 +425,8 @@ void check_hub_store(Factory make) {
         SECTION("save over an existing record") {
             {
                 auto tx = s.begin();
-                stored_record rec = live_record("Case", test_guid(1), obj{{"Number", "CS-9"}}, test_stamp(9));
+                stored_record rec =
+                    live_record("Case", test_guid(1), obj{{"Number", "CS-9"}}, test_stamp(9));
                 tx.save(rec);
                 tx.save(rec); // twice: the log entry moves twice
             }
@@ -447,8 +461,10 @@ void check_hub_store(Factory make) {
         SECTION("everything at once") {
             {
                 auto tx = s.begin();
-                stored_record a = live_record("Case", test_guid(2), obj{{"Number", "CS-2"}}, test_stamp(2));
-                stored_record b = live_record("Case", test_guid(1), obj{{"Number", "CS-9"}}, test_stamp(9));
+                stored_record a =
+                    live_record("Case", test_guid(2), obj{{"Number", "CS-2"}}, test_stamp(2));
+                stored_record b =
+                    live_record("Case", test_guid(1), obj{{"Number", "CS-9"}}, test_stamp(9));
                 tx.save(a);
                 tx.save(b);
                 stored_record dead = tombstone("Case", test_guid(2), test_stamp(10));
@@ -462,11 +478,12 @@ void check_hub_store(Factory make) {
         // committed one is still larger than every committed one.
         {
             auto tx = s.begin();
-            stored_record rec = live_record("Case", test_guid(3), obj{{"Number", "CS-3"}}, test_stamp(3));
+            stored_record rec =
+                live_record("Case", test_guid(3), obj{{"Number", "CS-3"}}, test_stamp(3));
             tx.save(rec);
         }
-        const std::uint64_t after =
-            detail::save_committed(s, live_record("Case", test_guid(4), obj{{"Number", "CS-4"}}, test_stamp(4)));
+        const std::uint64_t after = detail::save_committed(
+            s, live_record("Case", test_guid(4), obj{{"Number", "CS-4"}}, test_stamp(4)));
         CHECK(after > base_seq);
         CHECK_FALSE(detail::load_committed(s, "Case", test_guid(3)).has_value());
     }
@@ -484,14 +501,16 @@ void check_hub_store(Factory make) {
             // Several saves in one transaction, updates included.
             auto tx = s.begin();
             for (unsigned i = 1; i <= 5; ++i) {
-                stored_record rec = live_record("Case", test_guid(i), obj{{"Number", "CS-b"}}, test_stamp(10 + i));
+                stored_record rec =
+                    live_record("Case", test_guid(i), obj{{"Number", "CS-b"}}, test_stamp(10 + i));
                 const std::uint64_t seq = tx.save(rec);
                 CHECK(seq > last);
                 last = seq;
             }
             tx.commit();
         }
-        const std::uint64_t seq = detail::save_committed(s, tombstone("Case", test_guid(1), test_stamp(30)));
+        const std::uint64_t seq =
+            detail::save_committed(s, tombstone("Case", test_guid(1), test_stamp(30)));
         CHECK(seq > last);
     }
 
@@ -524,7 +543,8 @@ void check_hub_store(Factory make) {
         std::vector<std::uint64_t> seqs;
         for (unsigned i = 1; i <= 7; ++i)
             seqs.push_back(detail::save_committed(
-                s, live_record("Case", test_guid(i), obj{{"Number", "CS-" + std::to_string(i)}}, test_stamp(i))));
+                s, live_record("Case", test_guid(i), obj{{"Number", "CS-" + std::to_string(i)}},
+                               test_stamp(i))));
         auto tx = s.begin();
         change_page p1 = tx.changes_after(0, 3, all_entities);
         REQUIRE(p1.rows.size() == 3);
@@ -566,8 +586,8 @@ void check_hub_store(Factory make) {
             CHECK(rows[i].seq == seqs[i]);
         tx.commit();
         // A cursor handed out at the end never skips records written later.
-        const std::uint64_t later =
-            detail::save_committed(s, live_record("Case", test_guid(8), obj{{"Number", "CS-8"}}, test_stamp(8)));
+        const std::uint64_t later = detail::save_committed(
+            s, live_record("Case", test_guid(8), obj{{"Number", "CS-8"}}, test_stamp(8)));
         const auto fresh = detail::pull_committed(s, p3.cursor, 10);
         REQUIRE(fresh.size() == 1);
         CHECK(fresh[0].seq == later);
@@ -621,9 +641,10 @@ void check_hub_store(Factory make) {
 
     SECTION("hub_store: tombstones appear in pulls") {
         Store s = make();
-        detail::save_committed(s, live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1)));
-        const std::uint64_t live2 =
-            detail::save_committed(s, live_record("Case", test_guid(2), obj{{"Number", "CS-2"}}, test_stamp(2)));
+        detail::save_committed(
+            s, live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1)));
+        const std::uint64_t live2 = detail::save_committed(
+            s, live_record("Case", test_guid(2), obj{{"Number", "CS-2"}}, test_stamp(2)));
         const std::uint64_t dead =
             detail::save_committed(s, tombstone("Case", test_guid(1), test_stamp(3)));
         const auto rows = detail::pull_committed(s, 0, 10);
@@ -642,7 +663,8 @@ void check_hub_store(Factory make) {
         {
             auto tx = s.begin();
             for (std::uint64_t i = 1; i <= 5; ++i)
-                tx.save_outcome(test_outcome(7, i, i == 4 ? outcome_kind::rejected : outcome_kind::merged));
+                tx.save_outcome(
+                    test_outcome(7, i, i == 4 ? outcome_kind::rejected : outcome_kind::merged));
             tx.save_outcome(test_outcome(8, 1));
             tx.save_outcome(test_outcome(8, 2));
             tx.commit();
@@ -652,7 +674,8 @@ void check_hub_store(Factory make) {
             for (std::uint64_t i = 1; i <= 5; ++i) {
                 auto o = tx.find_outcome(change_id{replica_id{7}, i});
                 REQUIRE(o.has_value());
-                CHECK(*o == test_outcome(7, i, i == 4 ? outcome_kind::rejected : outcome_kind::merged));
+                CHECK(*o ==
+                      test_outcome(7, i, i == 4 ? outcome_kind::rejected : outcome_kind::merged));
             }
             CHECK_FALSE(tx.find_outcome(change_id{replica_id{7}, 6}).has_value());
             CHECK_FALSE(tx.find_outcome(change_id{replica_id{9}, 1}).has_value());
@@ -717,7 +740,8 @@ void check_hub_store(Factory make) {
         std::future_status status = std::future_status::timeout;
         {
             auto tx = s.begin();
-            stored_record rec = live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1));
+            stored_record rec =
+                live_record("Case", test_guid(1), obj{{"Number", "CS-1"}}, test_stamp(1));
             tx.save(rec);
             std::thread second([&] {
                 auto tx2 = s.begin();

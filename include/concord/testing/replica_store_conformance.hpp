@@ -16,18 +16,20 @@
 //
 // TEST_CASE("my_replica_store: conforms to replica_store", "[store]") {
 //     concord::testing::check_replica_store<my_replica_store>([] {
-//         return my_replica_store(":memory:", concord::testing::replica_store_conformance_schema());
+//         return my_replica_store(":memory:",
+//         concord::testing::replica_store_conformance_schema());
 //     });
 // }
 // @endcode
 // Each check is a SECTION that builds a fresh store from the factory, so Catch2 runs the
-// TEST_CASE once per section and a failure names the semantics that broke. The suite writes
-// only the entities and columns of `replica_store_conformance_schema()`; a store that needs a schema is
-// built with it. It also reads an entity outside that schema ("Contact"), which must read as
-// empty, as the engines may ask for one.
+// TEST_CASE once per section and a failure names the semantics that broke.
+//
+// The suite writes only the entities and columns of `replica_store_conformance_schema()`: a
+// store that needs a schema is built with it. It also reads an entity outside that schema
+// ("Contact"), which must read as empty, as the engines may ask for one.
 
 #if !defined(CATCH_VERSION_MAJOR) || CATCH_VERSION_MAJOR != 2
-#error "concord/testing/replica_store_conformance.hpp needs Catch2 v2: include <catch2/catch.hpp> first"
+#error "replica_store_conformance.hpp needs Catch2 v2: include <catch2/catch.hpp> first"
 #endif
 
 #include <concord/concepts/replica_store.hpp>
@@ -35,9 +37,9 @@
 #include <concord/model/change.hpp>
 #include <concord/model/filter.hpp>
 #include <concord/model/outcome.hpp>
-#include <concord/model/schema.hpp>
 #include <concord/model/record.hpp>
 #include <concord/model/replica_state.hpp>
+#include <concord/model/schema.hpp>
 #include <concord/model/stamp.hpp>
 
 #include <boost/json/object.hpp>
@@ -87,8 +89,8 @@ inline change test_change(std::uint64_t seq, operation op, std::string entity, u
     c.op = op;
     c.entity = std::move(entity);
     c.record_id = replica_guid(n);
-    c.at = stamp{1'700'000'000'000 + static_cast<std::int64_t>(seq), static_cast<std::uint32_t>(seq % 3),
-                 replica_id{conformance_replica}};
+    c.at = stamp{1'700'000'000'000 + static_cast<std::int64_t>(seq),
+                 static_cast<std::uint32_t>(seq % 3), replica_id{conformance_replica}};
     c.fields = std::move(fields);
     return c;
 }
@@ -111,8 +113,10 @@ inline sync_log_entry test_entry(unsigned n, bool bare = false) {
     o.skew_clamped = !bare;
     o.losing = e.mine.fields;
     if (!bare) {
-        o.hub_copy = hub_record{"Case", o.record_id, boost::json::object{{"Status", "Theirs"}}, false, 42};
-        e.local_copy = record{o.record_id, boost::json::object{{"Status", "Mine"}, {"Number", "CS-1"}}};
+        o.hub_copy =
+            hub_record{"Case", o.record_id, boost::json::object{{"Status", "Theirs"}}, false, 42};
+        e.local_copy =
+            record{o.record_id, boost::json::object{{"Status", "Mine"}, {"Number", "CS-1"}}};
     }
     e.at_ms = 1'700'000'123'456 + n;
     return e;
@@ -191,7 +195,8 @@ void check_replica_store(Factory make) {
         Store s = make();
         {
             auto tx = s.begin();
-            obj fields{{"Number", "CS-1"}, {"Priority", 3}, {"Escalated", false}, {"Status", nullptr}};
+            obj fields{
+                {"Number", "CS-1"}, {"Priority", 3}, {"Escalated", false}, {"Status", nullptr}};
             fields["Description"] = "naïve café — ünïcödé";
             tx.put("Case", record{replica_guid(1), fields});
             tx.put("Case", record{replica_guid(2), obj{{"Number", "CS-2"}}});
@@ -238,8 +243,9 @@ void check_replica_store(Factory make) {
         {
             auto tx = s.begin();
             for (unsigned i : {5u, 2u, 9u, 1u, 7u})
-                tx.put("Case", record{replica_guid(i), obj{{"Priority", static_cast<std::int64_t>(i)},
-                                                      {"Status", i % 2 ? "Open" : "Closed"}}});
+                tx.put("Case",
+                       record{replica_guid(i), obj{{"Priority", static_cast<std::int64_t>(i)},
+                                                   {"Status", i % 2 ? "Open" : "Closed"}}});
             tx.put("Message", record{replica_guid(3), obj{{"Text", "x"}}});
             tx.commit();
         }
@@ -251,7 +257,8 @@ void check_replica_store(Factory make) {
                                             replica_guid(9)};
         CHECK(detail::record_ids(tx.find("Case", where("Status") == "Open")) == open);
         const std::vector<std::string> high{replica_guid(5), replica_guid(7)};
-        CHECK(detail::record_ids(tx.find("Case", where("Priority") >= 5 && where("Priority") < 9)) == high);
+        CHECK(detail::record_ids(
+                  tx.find("Case", where("Priority") >= 5 && where("Priority") < 9)) == high);
         const std::vector<std::string> by_id{replica_guid(2)};
         CHECK(detail::record_ids(tx.find("Case", where("Id") == replica_guid(2))) == by_id);
         auto found = tx.find("Case", where("Priority") == 2);
@@ -265,7 +272,8 @@ void check_replica_store(Factory make) {
 
     SECTION("replica_store: shadows round-trip, tombstones included") {
         Store s = make();
-        const hub_record live{"Case", replica_guid(1), obj{{"Number", "CS-1"}, {"Priority", 4}}, false, 7};
+        const hub_record live{"Case", replica_guid(1), obj{{"Number", "CS-1"}, {"Priority", 4}},
+                              false, 7};
         const hub_record dead{"Case", replica_guid(2), obj{}, true, 0};
         {
             auto tx = s.begin();
@@ -353,7 +361,8 @@ void check_replica_store(Factory make) {
         REQUIRE(left.size() == 5);
         CHECK(left[1].fields == obj{{"Status", "Closed"}, {"Owner", "Ann"}});
         CHECK(left[1].at.logical == made[2].at.logical + 10);
-        CHECK(detail::change_seqs(tx.pending_for("Case", replica_guid(2))) == std::vector<std::uint64_t>{5});
+        CHECK(detail::change_seqs(tx.pending_for("Case", replica_guid(2))) ==
+              std::vector<std::uint64_t>{5});
         CHECK(tx.pending_for("Case", replica_guid(1))[1] == left[1]);
         // Pushing after drops keeps the order of sequences.
         tx.push(test_change(7, operation::update, "Case", 2, obj{{"Status", "x"}}));
@@ -522,7 +531,8 @@ void check_replica_store(Factory make) {
             {
                 auto tx = s.begin();
                 tx.put_shadow(hub_record{"Case", replica_guid(2), obj{}, true, 0});
-                tx.put_shadow(hub_record{"Case", replica_guid(1), obj{{"Number", "CS-7"}}, false, 8});
+                tx.put_shadow(
+                    hub_record{"Case", replica_guid(1), obj{{"Number", "CS-7"}}, false, 8});
             }
             unchanged();
         }
