@@ -50,6 +50,9 @@ public:
                                   const std::vector<std::string>& entities) const {
             return tx_.changes_after(after, limit, entities);
         }
+        std::vector<hub_record> select(std::string_view entity, const filter& f) const {
+            return tx_.select(entity, f);
+        }
         void commit() { tx_.commit(); }
 
     private:

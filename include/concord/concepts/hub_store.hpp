@@ -7,6 +7,7 @@
 #define CONCORD_CONCEPTS_HUB_STORE_HPP
 
 #include <concord/error.hpp>
+#include <concord/model/filter.hpp>
 #include <concord/model/outcome.hpp>
 #include <concord/model/record.hpp>
 #include <concord/model/stored_record.hpp>
@@ -48,15 +49,16 @@ struct change_page {
     | `tx.acknowledged(r)`                    | `std::uint64_t`               | highest change sequence of replica `r` acknowledged (0: none) |
     | `tx.acknowledge(r, seq)`                |                               | forgets `r`'s stored outcomes up to `seq`; the mark never decreases |
     | `tx.changes_after(after, limit, ents)`  | `change_page`                 | records with sequence > `after`, in sequence order, at most `limit`, only of entities in `ents` (all when empty) |
+    | `tx.select(entity, f)`                  | `std::vector<hub_record>`     | live records of the entity matching filter `f`, ordered by id (online reads, filtered writes) |
     | `tx.commit()`                           |                               | makes everything durable at once |
 
     `entity`, `id` are `std::string_view`; `rec` is `stored_record&`; `o` a `const outcome&`;
-    `r` a `replica_id`; `ents` a `const std::vector<std::string>&`.
+    `r` a `replica_id`; `ents` a `const std::vector<std::string>&`; `f` a `const filter&`.
 */
 template <class S>
 concept hub_store = requires(S& s, typename S::transaction& tx, std::string_view sv, stored_record& rec,
                              const outcome& o, change_id cid, replica_id r, std::uint64_t n,
-                             std::size_t limit, const std::vector<std::string>& ents) {
+                             std::size_t limit, const std::vector<std::string>& ents, const filter& f) {
     typename S::transaction;
     { s.begin() } -> std::same_as<typename S::transaction>;
     { tx.load(sv, sv) } -> std::same_as<std::optional<stored_record>>;
@@ -66,6 +68,7 @@ concept hub_store = requires(S& s, typename S::transaction& tx, std::string_view
     { tx.acknowledged(r) } -> std::same_as<std::uint64_t>;
     tx.acknowledge(r, n);
     { tx.changes_after(n, limit, ents) } -> std::same_as<change_page>;
+    { tx.select(sv, f) } -> std::same_as<std::vector<hub_record>>;
     tx.commit();
 };
 

@@ -192,11 +192,13 @@ public:
 
     void push(const change& c) {
         detail::sqlite::guard("queueing a change", [&] {
-            auto& s = d_->conn.stmt("INSERT INTO concord_outbox (seq, entity, record_id, change) VALUES (?, ?, ?, ?)");
+            auto& s = d_->conn.stmt(
+                "INSERT INTO concord_outbox (seq, replica, entity, record_id, change) VALUES (?, ?, ?, ?, ?)");
             s.bind(1, static_cast<std::int64_t>(c.id.seq));
-            s.bind(2, std::string_view(c.entity));
-            s.bind(3, std::string_view(c.record_id));
-            s.bind(4, std::string_view(boost::json::serialize(detail::codec::encode(c))));
+            s.bind(2, static_cast<std::int64_t>(c.id.replica.value));
+            s.bind(3, std::string_view(c.entity));
+            s.bind(4, std::string_view(c.record_id));
+            s.bind(5, std::string_view(boost::json::serialize(detail::codec::encode(c))));
             s.exec();
         });
     }
@@ -226,9 +228,9 @@ public:
 
     bool drop(change_id id) {
         return detail::sqlite::guard("dropping a change", [&] {
-            // Only this replica's changes are in the outbox, so the local sequence identifies one.
-            auto& s = d_->conn.stmt("DELETE FROM concord_outbox WHERE seq = ?");
+            auto& s = d_->conn.stmt("DELETE FROM concord_outbox WHERE seq = ? AND replica = ?");
             s.bind(1, static_cast<std::int64_t>(id.seq));
+            s.bind(2, static_cast<std::int64_t>(id.replica.value));
             s.exec();
             return sqlite3_changes(d_->conn.db().getHandle()) > 0;
         });
@@ -369,8 +371,8 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
     auto& c = d_->conn;
     c.check_format(format_version, [&](int found) {
         if (found < 1) {
-            c.exec("CREATE TABLE IF NOT EXISTS concord_outbox (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, "
-                   "record_id TEXT NOT NULL, change TEXT NOT NULL)");
+            c.exec("CREATE TABLE IF NOT EXISTS concord_outbox (seq INTEGER PRIMARY KEY, replica INTEGER NOT NULL, "
+                   "entity TEXT NOT NULL, record_id TEXT NOT NULL, change TEXT NOT NULL)");
             c.exec("CREATE INDEX IF NOT EXISTS concord_outbox_record ON concord_outbox (entity, record_id, seq)");
             c.exec("CREATE TABLE IF NOT EXISTS concord_shadows (entity TEXT NOT NULL, id TEXT NOT NULL, "
                    "value TEXT NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID");

@@ -33,6 +33,7 @@
 
 #include <concord/concepts/hub_store.hpp>
 #include <concord/error.hpp>
+#include <concord/model/filter.hpp>
 #include <concord/model/outcome.hpp>
 #include <concord/model/schema.hpp>
 #include <concord/model/stamp.hpp>
@@ -656,6 +657,31 @@ void check_hub_store(Factory make) {
         CHECK(rows[1].fields.empty());
         CHECK(rows[1].seq == dead);
         CHECK(rows[1].entity == "Case");
+    }
+
+    SECTION("hub_store: select returns live matching records by id, with the transaction's writes") {
+        Store s = make();
+        detail::save_committed(s, live_record("Case", test_guid(3), obj{{"Number", "CS-3"}, {"Status", "New"}},
+                                              test_stamp(1)));
+        detail::save_committed(s, live_record("Case", test_guid(1), obj{{"Number", "CS-1"}, {"Status", "New"}},
+                                              test_stamp(2)));
+        detail::save_committed(s, live_record("Case", test_guid(2), obj{{"Number", "CS-2"}, {"Status", "Closed"}},
+                                              test_stamp(3)));
+        detail::save_committed(s, tombstone("Case", test_guid(3), test_stamp(4)));
+        auto tx = s.begin();
+        auto news = tx.select("Case", where("Status") == "New");
+        REQUIRE(news.size() == 1); // the tombstone of CS-3 is not selected
+        CHECK(news[0].id == test_guid(1));
+        CHECK(news[0].entity == "Case");
+        CHECK(detail::without_nulls(news[0].fields) == obj{{"Number", "CS-1"}, {"Status", "New"}});
+        auto all = tx.select("Case", filter{});
+        REQUIRE(all.size() == 2);
+        CHECK(all[0].id == test_guid(1));
+        CHECK(all[1].id == test_guid(2));
+        stored_record more = live_record("Case", test_guid(4), obj{{"Number", "CS-4"}, {"Status", "New"}}, test_stamp(5));
+        tx.save(more);
+        CHECK(tx.select("Case", where("Status") == "New").size() == 2);
+        CHECK(tx.select("Nothing", filter{}).empty());
     }
 
     SECTION("hub_store: outcomes are kept for replay until acknowledged") {
