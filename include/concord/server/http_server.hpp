@@ -1,0 +1,121 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — an HTTP(S) server (Boost.Beast) exposing a hub's DataService endpoints.
+
+#ifndef CONCORD_SERVER_HTTP_SERVER_HPP
+#define CONCORD_SERVER_HTTP_SERVER_HPP
+
+#include <concord/protocol/handler.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace concord {
+
+/// TLS material for `http_server`: PEM files of the certificate chain and the private key.
+struct tls_files {
+    std::string certificate_chain;
+    std::string private_key;
+};
+
+/// How an `http_server` listens. Defaults are in the comments.
+struct http_server_options {
+    /// Address to bind (loopback by default: exposing a hub is a deliberate choice).
+    std::string address = "127.0.0.1";
+    /// Port to bind; 0 picks a free one (read it back with `port()`).
+    unsigned short port = 0;
+    /// Threads running the server (2: one per core here; hub work is serialised anyway).
+    std::size_t threads = 2;
+    /// Longest a client may take to send a request, and idle time of a kept-alive connection.
+    std::chrono::milliseconds request_timeout{30'000};
+    /// Request size and shape limits (bodies over `limits.max_body` get 413).
+    protocol::limits limits;
+    /// Serve HTTPS with these files; plain HTTP when absent.
+    std::optional<tls_files> tls;
+};
+
+/** Serves a hub over HTTP/1.1 (keep-alive) or HTTPS:
+    `POST [/0]/dataservice/json/{reply|SyncReply}/{BatchQuery|InsertQuery|UpdateQuery|DeleteQuery|SelectQuery}`
+    (path case-insensitive), with `Authorization: Bearer <token>` passed to the hub's access
+    policy. Every request gets an answer: 200, or 400 / 401 / 404 / 405 / 413 / 500 with a
+    ServiceStack-style `responseStatus`; a bad request never stops the server.
+
+    @tparam Hub a `basic_hub`.
+    Thread safety: `start`, `stop` and `port` from one controlling thread; requests are served
+    on the server's own threads.
+*/
+template <class Hub>
+class http_server {
+public:
+    http_server(Hub& hub, http_server_options options);
+    http_server(const http_server&) = delete;
+    http_server& operator=(const http_server&) = delete;
+    ~http_server() { stop(); }
+
+    /** Binds and starts serving. @throws boost::system::system_error when the address cannot
+        be bound or the TLS files cannot be read. */
+    void start();
+
+    /// Stops accepting, lets requests in flight finish (up to 2 s), and joins the threads.
+    void stop();
+
+    /// The bound port (after `start`).
+    unsigned short port() const noexcept { return port_; }
+
+    /// Requests answered so far.
+    std::size_t requests() const noexcept { return requests_.load(); }
+
+private:
+    // A connection as stop() sees it: touched only on the connection's strand.
+    struct session {
+        boost::asio::ip::tcp::socket* socket = nullptr;
+        bool busy = false;  // answering a request: let it finish
+        bool alive = true;
+    };
+
+    template <class Stream>
+    boost::asio::awaitable<void> serve(Stream& stream);
+    boost::asio::awaitable<void> accept_loop();
+    protocol::answer route(const boost::beast::http::request<boost::beast::http::string_body>& req);
+
+    Hub* hub_;
+    http_server_options options_;
+    protocol::handler<Hub> handler_;
+    boost::asio::io_context io_;
+    std::optional<boost::asio::ssl::context> ssl_;
+    std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+    std::vector<std::thread> threads_;
+    std::atomic<bool> stopping_{false};
+    std::mutex sessions_mutex_;
+    std::vector<std::shared_ptr<session>> sessions_;
+    std::atomic<std::size_t> active_{0};
+    std::atomic<std::size_t> requests_{0};
+    unsigned short port_ = 0;
+};
+
+} // namespace concord
+
+#include <concord/server/impl/http_server.hpp>
+
+#endif // CONCORD_SERVER_HTTP_SERVER_HPP

@@ -1,0 +1,252 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — a transport that carries sync rounds to a hub over HTTP(S) (Boost.Beast).
+
+#ifndef CONCORD_TRANSPORT_HTTP_TRANSPORT_HPP
+#define CONCORD_TRANSPORT_HTTP_TRANSPORT_HPP
+
+#include <concord/concepts/transport.hpp>
+#include <concord/model/schema.hpp>
+#include <concord/protocol/client.hpp>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace concord {
+
+/// Where and how an `http_transport` reaches its hub. Defaults are in the comments.
+struct http_transport_options {
+    /// The hub: `http://host:port` or `https://host:port`.
+    std::string url;
+    /// The BatchQuery endpoint (DataService's standard path).
+    std::string path = "/0/dataservice/json/reply/BatchQuery";
+    /// Longest wait to connect (and to finish the TLS handshake): 5 s.
+    std::chrono::milliseconds connect_timeout{5'000};
+    /// Longest wait for a whole answer once sent: 60 s (a large first page on a slow link).
+    std::chrono::milliseconds read_timeout{60'000};
+    /// Tries per exchange when the connection fails — safe, the hub deduplicates replays (3).
+    int attempts = 3;
+    /// Wait before the first retry, doubled for each further one (100 ms).
+    std::chrono::milliseconds backoff{100};
+    /// PEM file of the CAs to trust for HTTPS; empty: the system's store.
+    std::string ca_file;
+    /// Verify the hub's certificate and host name (on by default; turn off only in tests).
+    bool verify_peer = true;
+};
+
+/** A `transport` over HTTP/1.1 keep-alive or HTTPS: one sync round is one POST of one
+    BatchQuery. The connection is reused across exchanges and reopened when it breaks; a failed
+    connection, send or read is retried with backoff (`attempts`), since the hub answers a
+    replayed request from its dedupe marks. TLS verifies the certificate chain and the host name
+    by default, so a hub with a self-signed certificate is refused unless its CA is given.
+
+    Movable. Thread safety: one exchange at a time per object (as the replica calls it).
+*/
+class http_transport {
+public:
+    /// @param s the schema of the replica (it gives the DataValueType of each value sent).
+    http_transport(http_transport_options options, concord::schema s)
+        : p_(std::make_unique<impl>(std::move(options), std::move(s))) {}
+
+    /** One round trip. @returns the hub's answer; or `transport_failed` / `timeout` when no
+        answer arrived after every attempt, `unauthenticated` and other whole-request errors
+        from the hub, `protocol_error` for an answer that does not fit the request.
+    */
+    result<sync_response> exchange(const sync_request& req) {
+        const std::string body = protocol::encode_sync(req, p_->schema);
+        error last;
+        for (int attempt = 0; attempt < std::max(1, p_->options.attempts); ++attempt) {
+            if (attempt > 0) {
+                ++p_->retries;
+                std::this_thread::sleep_for(p_->options.backoff * (1 << (attempt - 1)));
+            }
+            auto answer = p_->post(body, req.credentials);
+            if (!answer) {
+                last = answer.error();
+                p_->close();
+                continue;
+            }
+            if (answer->first == 503) { // the hub is busy: try again later
+                last = error(errc::transport_failed, "the hub is unavailable (503)");
+                continue;
+            }
+            return protocol::decode_sync(answer->second, req);
+        }
+        return last;
+    }
+
+    /// Connections opened so far (1 when keep-alive held for every exchange).
+    std::size_t connections() const noexcept { return p_->connections; }
+
+    /// Attempts repeated after a failed one.
+    std::size_t retries() const noexcept { return p_->retries; }
+
+private:
+    struct impl {
+        impl(http_transport_options o, concord::schema s) : options(std::move(o)), schema(std::move(s)) {
+            const std::string& u = options.url;
+            std::string rest;
+            if (u.rfind("https://", 0) == 0) {
+                tls = true;
+                rest = u.substr(8);
+            } else if (u.rfind("http://", 0) == 0) {
+                rest = u.substr(7);
+            } else {
+                rest = u;
+            }
+            if (auto slash = rest.find('/'); slash != std::string::npos)
+                rest = rest.substr(0, slash);
+            auto colon = rest.rfind(':');
+            host = colon == std::string::npos ? rest : rest.substr(0, colon);
+            port = colon == std::string::npos ? (tls ? "443" : "80") : rest.substr(colon + 1);
+            if (tls) {
+                ssl.emplace(boost::asio::ssl::context::tls_client);
+                ssl->set_options(boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
+                                 boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
+                if (options.verify_peer) {
+                    ssl->set_verify_mode(boost::asio::ssl::verify_peer);
+                    boost::system::error_code ec;
+                    if (!options.ca_file.empty())
+                        ssl->load_verify_file(options.ca_file, ec);
+                    else
+                        ssl->set_default_verify_paths(ec);
+                    ca_error = ec;
+                } else {
+                    ssl->set_verify_mode(boost::asio::ssl::verify_none);
+                }
+            }
+        }
+
+        // Runs the async operations started since, for at most `limit`: Beast's stream
+        // timeouts end them when they overrun.
+        void run() {
+            io.restart();
+            io.run();
+        }
+
+        result<void> connect() {
+            namespace net = boost::asio;
+            if (ca_error)
+                return error(errc::transport_failed, "reading the trusted CAs: " + ca_error.message());
+            boost::system::error_code ec;
+            net::ip::tcp::resolver resolver(io);
+            auto endpoints = resolver.resolve(host, port, ec);
+            if (ec)
+                return error(errc::transport_failed, "resolving " + host + ": " + ec.message());
+            boost::beast::tcp_stream tcp(io);
+            tcp.expires_after(options.connect_timeout);
+            tcp.async_connect(endpoints, [&](boost::system::error_code e, const auto&) { ec = e; });
+            run();
+            if (ec)
+                return error(ec == boost::beast::error::timeout ? errc::timeout : errc::transport_failed,
+                             "connecting to " + host + ":" + port + ": " + ec.message());
+            ++connections;
+            if (!tls) {
+                plain.emplace(std::move(tcp));
+                return {};
+            }
+            secure.emplace(std::move(tcp), *ssl);
+            if (!SSL_set_tlsext_host_name(secure->native_handle(), host.c_str()))
+                return error(errc::transport_failed, "setting the TLS server name");
+            if (options.verify_peer)
+                secure->set_verify_callback(net::ssl::host_name_verification(host));
+            boost::beast::get_lowest_layer(*secure).expires_after(options.connect_timeout);
+            secure->async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e) { ec = e; });
+            run();
+            if (ec) {
+                secure.reset();
+                return error(errc::transport_failed, "TLS handshake with " + host + ": " + ec.message());
+            }
+            return {};
+        }
+
+        void close() {
+            boost::system::error_code ignored;
+            if (plain)
+                plain->socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+            plain.reset();
+            secure.reset();
+        }
+
+        template <class Stream>
+        result<std::pair<unsigned, std::string>> round_trip(Stream& stream, const std::string& body,
+                                                           const std::string& credentials) {
+            namespace http = boost::beast::http;
+            http::request<http::string_body> req{http::verb::post, options.path, 11};
+            req.set(http::field::host, host);
+            req.set(http::field::content_type, "application/json");
+            req.set(http::field::user_agent, "concord");
+            if (!credentials.empty())
+                req.set(http::field::authorization, "Bearer " + credentials);
+            req.keep_alive(true);
+            req.body() = body;
+            req.prepare_payload();
+            boost::system::error_code ec;
+            boost::beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+            http::async_write(stream, req, [&](boost::system::error_code e, std::size_t) { ec = e; });
+            run();
+            if (ec)
+                return error(ec == boost::beast::error::timeout ? errc::timeout : errc::transport_failed,
+                             "sending to the hub: " + ec.message());
+            http::response_parser<http::string_body> parser;
+            parser.body_limit(std::size_t{1} << 31);
+            http::async_read(stream, buffer, parser, [&](boost::system::error_code e, std::size_t) { ec = e; });
+            run();
+            if (ec)
+                return error(ec == boost::beast::error::timeout ? errc::timeout : errc::transport_failed,
+                             "reading the hub's answer: " + ec.message());
+            auto res = parser.release();
+            if (!res.keep_alive())
+                close();
+            return std::pair<unsigned, std::string>{res.result_int(), std::move(res.body())};
+        }
+
+        result<std::pair<unsigned, std::string>> post(const std::string& body, const std::string& credentials) {
+            if (!plain && !secure) {
+                buffer.clear();
+                if (auto c = connect(); !c)
+                    return c.error();
+            }
+            if (secure)
+                return round_trip(*secure, body, credentials);
+            return round_trip(*plain, body, credentials);
+        }
+
+        http_transport_options options;
+        concord::schema schema;
+        bool tls = false;
+        std::string host, port;
+        boost::asio::io_context io;
+        std::optional<boost::asio::ssl::context> ssl;
+        boost::system::error_code ca_error;
+        std::optional<boost::beast::tcp_stream> plain;
+        std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> secure;
+        boost::beast::flat_buffer buffer;
+        std::size_t connections = 0;
+        std::size_t retries = 0;
+    };
+
+    std::unique_ptr<impl> p_;
+};
+
+static_assert(transport<http_transport>);
+
+} // namespace concord
+
+#endif // CONCORD_TRANSPORT_HTTP_TRANSPORT_HPP
