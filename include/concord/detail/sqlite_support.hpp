@@ -113,8 +113,13 @@ public:
                                                      o.busy_timeout_ms);
             // The first read tells a non-database file apart before anything is written.
             db_->exec("SELECT count(*) FROM sqlite_master");
-            if (o.wal)
-                db_->exec("PRAGMA journal_mode=WAL");
+            // SQLite quietly opens a write-protected file read-only; refuse it now rather than
+            // fail at the first write.
+            if (sqlite3_db_readonly(db_->getHandle(), "main") == 1)
+                throw system_error(error(errc::store_failed, path + ": the file is read-only"));
+            // Only per-connection settings here: switching to WAL writes the file header, so it
+            // waits until check_format has seen a format this build may touch.
+            wal_ = o.wal;
             db_->exec("PRAGMA synchronous=" + std::to_string(o.synchronous));
             db_->exec("PRAGMA cache_size=-" + std::to_string(o.cache_kib));
             if (o.max_page_count > 0)
@@ -134,7 +139,14 @@ public:
         return *it->second;
     }
 
-    void exec(const std::string& sql) { db_->exec(sql); }
+    // Resets every cached statement first: one left stepped (a SELECT that read its one row)
+    // keeps a read transaction open past COMMIT, and that reader stops every WAL checkpoint, so
+    // the -wal file would grow without bound (and crash recovery would read all of it).
+    void exec(const std::string& sql) {
+        for (auto& entry : cache_)
+            entry.second->reset();
+        db_->exec(sql);
+    }
 
     // Checks the file's format version, creating or upgrading it in `migrate` (called with the
     // version found, 0 for a new file) when older. A newer format is refused, never touched.
@@ -147,6 +159,8 @@ public:
                                          path_ + ": file format " + std::to_string(found) +
                                              " is newer than this build supports (" + std::to_string(current) +
                                              "); open it with a newer concord"));
+            if (wal_)
+                db_->exec("PRAGMA journal_mode=WAL");
             if (found < current) {
                 db_->exec("BEGIN IMMEDIATE");
                 try {
@@ -174,6 +188,7 @@ public:
 private:
     std::unique_ptr<SQLite::Database> db_;
     std::string path_;
+    bool wal_ = false;
     std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
 };
 

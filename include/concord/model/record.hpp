@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <random>
+
+#include <unistd.h>
 #include <string>
 #include <string_view>
 
@@ -65,11 +67,15 @@ inline bool is_guid(std::string_view s) noexcept {
 inline std::string new_guid() {
     // Seeded with 256 bits: one 32-bit seed would give only 2^32 distinct id streams, so two of
     // many offline devices would soon generate the same ids.
-    thread_local std::mt19937_64 gen = [] {
+    // Reseeded in a forked child, which would otherwise repeat its parent's ids.
+    thread_local std::mt19937_64 gen;
+    thread_local ::pid_t seeded_for = 0;
+    if (const ::pid_t pid = ::getpid(); pid != seeded_for) {
         std::random_device rd;
         std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-        return std::mt19937_64(seq);
-    }();
+        gen.seed(seq);
+        seeded_for = pid;
+    }
     const std::uint64_t hi = (gen() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
     const std::uint64_t lo = (gen() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
     static constexpr char hex[] = "0123456789abcdef";

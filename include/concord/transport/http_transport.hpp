@@ -162,7 +162,9 @@ private:
                 return {};
             }
             secure.emplace(std::move(tcp), *ssl);
-            if (!SSL_set_tlsext_host_name(secure->native_handle(), host.c_str()))
+            // SNI; SSL_set_tlsext_host_name is a macro with a C cast, so call what it expands to.
+            if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                         const_cast<char*>(host.c_str())) != 1)
                 return error(errc::transport_failed, "setting the TLS server name");
             if (options.verify_peer)
                 secure->set_verify_callback(net::ssl::host_name_verification(host));
