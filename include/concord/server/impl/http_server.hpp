@@ -176,7 +176,10 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
     auto self = std::make_shared<session>();
     self->socket = &boost::beast::get_lowest_layer(stream).socket();
     {
+        // Drop the entries of finished connections here, or a long-running server keeps one per
+        // connection it ever served (stop() is the only other place that prunes).
         std::lock_guard lock(sessions_mutex_);
+        std::erase_if(sessions_, [](const auto& s) { return s.use_count() == 1; });
         sessions_.push_back(self);
     }
     struct retire {
