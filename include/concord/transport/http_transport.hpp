@@ -112,9 +112,18 @@ private:
             }
             if (auto slash = rest.find('/'); slash != std::string::npos)
                 rest = rest.substr(0, slash);
-            auto colon = rest.rfind(':');
-            host = colon == std::string::npos ? rest : rest.substr(0, colon);
-            port = colon == std::string::npos ? (tls ? "443" : "80") : rest.substr(colon + 1);
+            const std::string default_port = tls ? "443" : "80";
+            if (!rest.empty() && rest.front() == '[') { // [IPv6]:port
+                const auto close = rest.find(']');
+                host = rest.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+                port = close != std::string::npos && close + 1 < rest.size() && rest[close + 1] == ':'
+                           ? rest.substr(close + 2)
+                           : default_port;
+            } else {
+                const auto colon = rest.rfind(':');
+                host = colon == std::string::npos ? rest : rest.substr(0, colon);
+                port = colon == std::string::npos ? default_port : rest.substr(colon + 1);
+            }
             if (tls) {
                 ssl.emplace(boost::asio::ssl::context::tls_client);
                 ssl->set_options(boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
