@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -116,9 +117,12 @@ public:
             return failure(400, req.error());
         boost::json::array results;
         results.resize(req->items.size());
+        std::optional<stamp> hub_time; // a sync round answers the time its response was made
         if (req->replica) {
-            if (auto r = run_sync(*req, credentials, results); !r)
+            auto r = run_sync(*req, credentials, results);
+            if (!r)
                 return failure(r.error() == errc::unauthenticated ? 401 : 500, r.error());
+            hub_time = *r;
         } else {
             if (auto r = run_online(*req, credentials, results); !r)
                 return failure(r.error() == errc::unauthenticated ? 401 : 500, r.error());
@@ -134,7 +138,7 @@ public:
         } else {
             out = std::move(results.at(0).as_object());
         }
-        out["concordSync"] = boost::json::object{{"hubTime", to_string(hub_->now())}};
+        out["concordSync"] = boost::json::object{{"hubTime", to_string(hub_time ? *hub_time : hub_->now())}};
         return answer{200, boost::json::serialize(out)};
     }
 
@@ -171,7 +175,7 @@ private:
         return c;
     }
 
-    result<void> run_sync(const batch_request& b, std::string_view credentials, boost::json::array& results) {
+    result<stamp> run_sync(const batch_request& b, std::string_view credentials, boost::json::array& results) {
         sync_request req;
         req.replica = *b.replica;
         req.acknowledged = b.acknowledged;
@@ -228,9 +232,13 @@ private:
                 r["queryId"] = it.query_id;
             results[i] = std::move(r);
         }
-        for (std::size_t i : plain_selects)
-            results[i] = run_select(b.items[i], credentials);
-        return {};
+        for (std::size_t i : plain_selects) {
+            auto r = run_select(b.items[i], credentials);
+            if (!r)
+                return r.error();
+            results[i] = std::move(*r);
+        }
+        return resp->hub_time;
     }
 
     result<void> run_online(const batch_request& b, std::string_view credentials, boost::json::array& results) {
@@ -248,10 +256,8 @@ private:
             } else if (it.q->sync || it.q->pull_after) {
                 results[i] = item_failure(it, error(errc::invalid_request, "items[" + std::to_string(i) +
                                                                                "]: concordSync on an item needs concordSync.replica on the batch"));
-            } else if (it.q->type == operation_type::select) {
-                results[i] = run_select(it, credentials);
             } else {
-                auto r = run_write(it, credentials);
+                auto r = it.q->type == operation_type::select ? run_select(it, credentials) : run_write(it, credentials);
                 if (!r) {
                     if (r.error() == errc::unauthenticated || r.error() == errc::store_failed)
                         return r.error();
@@ -293,11 +299,15 @@ private:
         return r;
     }
 
-    boost::json::object run_select(const item& it, std::string_view credentials) {
+    // Like run_write: bad credentials and store failures fail the whole request (401 / 500).
+    result<boost::json::object> run_select(const item& it, std::string_view credentials) {
         const query& q = *it.q;
         auto rows = hub_->select(credentials, q.entity, q.where);
-        if (!rows)
+        if (!rows) {
+            if (rows.error() == errc::unauthenticated || rows.error() == errc::store_failed)
+                return rows.error();
             return item_failure(it, rows.error());
+        }
         const entity_schema& e = *hub_->options().schema.find(q.entity);
         if (!q.order.empty())
             std::stable_sort(rows->begin(), rows->end(), [&](const hub_record& a, const hub_record& b) {

@@ -69,7 +69,16 @@ public:
         from the hub, `protocol_error` for an answer that does not fit the request.
     */
     result<sync_response> exchange(const sync_request& req) {
-        const std::string body = protocol::encode_sync(req, p_->schema);
+        // "All entities" is spelled out: each pulled entity is one SelectQuery on the wire.
+        const sync_request* sent = &req;
+        sync_request all;
+        if (req.pull && req.pull->entities.empty()) {
+            all = req;
+            for (const auto& e : p_->schema.entities())
+                all.pull->entities.push_back(e.name);
+            sent = &all;
+        }
+        const std::string body = protocol::encode_sync(*sent, p_->schema);
         error last;
         for (int attempt = 0; attempt < std::max(1, p_->options.attempts); ++attempt) {
             if (attempt > 0) {
@@ -86,7 +95,7 @@ public:
                 last = error(errc::transport_failed, "the hub is unavailable (503)");
                 continue;
             }
-            return protocol::decode_sync(answer->second, req);
+            return protocol::decode_sync(answer->second, *sent);
         }
         return last;
     }

@@ -108,6 +108,25 @@ result<std::vector<outcome>> basic_hub<Store, Access, Clock, Resolver>::write(st
         for (change& c : changes) {
             c.id = change_id{options_.id, 0};
             c.at = now();
+            // An online insert names a new record: unlike a synced one (which may race another
+            // replica's insert of the same id and merge), it must not overwrite a live record.
+            if (c.op == operation::insert) {
+                if (auto cur = tx.load(c.entity, c.record_id); cur && !cur->deleted) {
+                    outcome o;
+                    o.change = c.id;
+                    o.entity = c.entity;
+                    o.record_id = c.record_id;
+                    o.kind = outcome_kind::rejected;
+                    o.reason = reject_reason::validation;
+                    o.code = make_error_code(errc::record_exists);
+                    o.message = c.entity + " " + c.record_id + ": a record with this Id exists";
+                    o.field = "Id";
+                    o.losing = c.fields;
+                    o.hub_copy = cur->copy();
+                    out.push_back(std::move(o));
+                    continue;
+                }
+            }
             out.push_back(apply(tx, who, options_.id, c));
             answer_replay(tx, out.back());
         }

@@ -1,0 +1,521 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — the replica side of the wire: encode_sync's shape, decode_sync round trips, errors.
+
+#include <concord/memory.hpp>
+#include <concord/protocol/client.hpp>
+#include <concord/protocol/handler.hpp>
+#include <concord/protocol/request.hpp>
+
+#include <catch2/catch.hpp>
+#include <support/fixtures.hpp>
+#include <support/schemas.hpp>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using namespace concord;
+using namespace concord::test;
+using concord::protocol::decode_sync;
+using concord::protocol::encode_sync;
+using concord::protocol::handler;
+namespace js = boost::json;
+
+const std::string ns = "Terrasoft.Nui.ServiceModel.DataContract.";
+
+// A hub on its own manual clock, answering through a handler.
+struct wire_hub : hub_fixture {
+    handler<test_hub> h{hub};
+
+    std::string answer(const sync_request& req, const schema& s = helpdesk()) {
+        const protocol::answer a = h.handle("BatchQuery", encode_sync(req, s), req.credentials);
+        INFO(a.body);
+        REQUIRE(a.status == 200);
+        return a.body;
+    }
+};
+
+// Everything of a response as JSON text, so a failed comparison shows both sides.
+js::object show(const hub_record& h) {
+    js::object o{{"entity", h.entity},
+                 {"id", h.id},
+                 {"fields", h.fields},
+                 {"deleted", h.deleted},
+                 {"seq", h.seq}};
+    return o;
+}
+
+std::string show(const sync_response& r) {
+    js::array outcomes;
+    for (const outcome& o : r.outcomes) {
+        js::object x{{"change", to_string(o.change)},
+                     {"entity", o.entity},
+                     {"record", o.record_id},
+                     {"kind", to_string(o.kind)},
+                     {"reason", to_string(o.reason)},
+                     {"code", o.code.value()},
+                     {"category", o.code.category().name()},
+                     {"message", o.message},
+                     {"field", o.field},
+                     {"skew", o.skew_clamped},
+                     {"losing", o.losing}};
+        if (o.hub_copy)
+            x["hubCopy"] = show(*o.hub_copy);
+        outcomes.push_back(std::move(x));
+    }
+    js::array rows;
+    for (const hub_record& h : r.rows)
+        rows.push_back(show(h));
+    return js::serialize(js::object{{"outcomes", std::move(outcomes)},
+                                    {"rows", std::move(rows)},
+                                    {"cursor", r.cursor},
+                                    {"more", r.more},
+                                    {"hubTime", to_string(r.hub_time)}});
+}
+
+// What the wire carries of a direct hub.sync() answer: pulled rows grouped by entity in the
+// order the request names them (one SelectQuery each), and without their sequence numbers.
+sync_response as_on_wire(sync_response r, const sync_request& req) {
+    if (!req.pull)
+        return r;
+    std::vector<hub_record> rows;
+    for (const std::string& e : req.pull->entities)
+        for (const hub_record& h : r.rows)
+            if (h.entity == e) {
+                rows.push_back(h);
+                rows.back().seq = 0;
+            }
+    r.rows = std::move(rows);
+    return r;
+}
+
+std::optional<std::uint64_t> seed_from_env() {
+    const char* s = std::getenv("CONCORD_SEED");
+    if (s == nullptr || *s == '\0')
+        return std::nullopt;
+    return std::strtoull(s, nullptr, 0);
+}
+
+// Random sync rounds over a few records: valid and invalid values, stale and future stamps,
+// foreign change ids, replays, acknowledgements and pulls of one or both entities.
+class round_maker {
+public:
+    explicit round_maker(std::uint64_t seed) : rng_(seed) {}
+
+    sync_request next() {
+        if (!sent_.empty() && pick(6) == 0) // a replay of an earlier round, maybe acknowledged
+            return replay();
+        const std::uint64_t replica = pick(2) == 0 ? 0xa1 : 0xb2;
+        sync_request req;
+        req.replica = replica_id{replica};
+        req.credentials = "ann";
+        const std::size_t n = pick(5);
+        for (std::size_t i = 0; i < n; ++i)
+            req.push.push_back(make(replica));
+        if (pick(4) != 0) {
+            pull_request p;
+            p.after = pick(static_cast<std::size_t>(seq_hint_ + 1));
+            p.limit = 1 + pick(4);
+            const std::size_t which = pick(3);
+            if (which != 1)
+                p.entities.emplace_back("Case");
+            if (which != 0)
+                p.entities.emplace_back("Message");
+            req.pull = std::move(p);
+        }
+        seq_hint_ += n;
+        sent_.push_back(req);
+        return req;
+    }
+
+private:
+    std::size_t pick(std::size_t n) {
+        return n == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+    }
+
+    sync_request replay() {
+        sync_request req = sent_[pick(sent_.size())];
+        const std::uint64_t last = next_seq_[req.replica.value] - 1;
+        req.acknowledged = pick(2) == 0 ? 0 : pick(static_cast<std::size_t>(last + 1));
+        return req;
+    }
+
+    change make(std::uint64_t replica) {
+        std::uint64_t& seq = next_seq_[replica];
+        if (seq == 0)
+            seq = 1;
+        // A change pushed under the other replica's id now and then: rejected as foreign.
+        const std::uint64_t owner = pick(12) == 0 ? (replica ^ 0x13) : replica;
+        const std::int64_t offset = pick(10) == 0 ? 10 * 60 * 1000 // beyond the skew bound
+                                                  : static_cast<std::int64_t>(pick(4000)) - 1000;
+        const bool message = pick(4) == 0;
+        const std::string entity = message ? "Message" : "Case";
+        const std::string id = guid(static_cast<unsigned>(1 + pick(5)) + (message ? 100u : 0u));
+        const std::size_t op = pick(6);
+        js::object fields;
+        operation kind = operation::update;
+        if (op < 2) {
+            kind = operation::insert;
+            fields = message ? js::object{{"Case", guid(1)}, {"Text", "hello"}}
+                             : new_case("C-" + std::to_string(pick(100)));
+            if (pick(8) == 0)
+                fields[message ? "Text" : "Number"] = nullptr; // missing required
+        } else if (op < 5) {
+            if (message) {
+                fields["Author"] = pick(2) == 0 ? js::value("ann") : js::value(nullptr);
+            } else {
+                if (pick(2) == 0)
+                    fields["Status"] = pick(2) == 0 ? "Open" : "Closed";
+                if (pick(2) == 0)
+                    fields["Priority"] = static_cast<std::int64_t>(pick(5));
+                if (pick(3) == 0)
+                    fields["Owner"] = nullptr;
+                if (pick(6) == 0)
+                    fields["Category"] = "Bug"; // not allowed
+                if (pick(6) == 0)
+                    fields["Escalated"] = pick(2) == 0;
+                if (pick(8) == 0)
+                    fields["CreatedOn"] = "2026-02-03T04:05:06.789Z";
+                if (fields.empty())
+                    fields["Status"] = "Open";
+            }
+        } else {
+            kind = operation::remove;
+        }
+        return make_change(owner, seq++, kind, entity, id, stamp_at(offset, owner), fields);
+    }
+
+    std::mt19937_64 rng_;
+    std::map<std::uint64_t, std::uint64_t> next_seq_;
+    std::vector<sync_request> sent_;
+    std::uint64_t seq_hint_ = 0;
+};
+
+} // namespace
+
+TEST_CASE("client: encode_sync writes a BatchQuery with concordSync on the batch, writes and "
+          "pulls",
+          "[protocol]") {
+    js::object fields = new_case("C-1");
+    fields["Priority"] = 3;
+    fields["CreatedOn"] = "2026-01-02T03:04:05Z";
+    js::object upd{{"Status", "Closed"}, {"Owner", nullptr}};
+    sync_request req = push_request(
+        0xa1,
+        {make_change(0xa1, 7, operation::insert, "Case", guid(1), stamp_at(1, 0xa1), fields),
+         make_change(0xa1, 8, operation::update, "Case", guid(1), stamp_at(2, 0xa1), upd),
+         make_change(0xa1, 9, operation::remove, "Message", guid(2), stamp_at(3, 0xa1))},
+        6);
+    req.pull = pull_request{42, 250, {"Case", "Message"}};
+    const js::object body = js::parse(encode_sync(req, helpdesk())).as_object();
+
+    CHECK(body.at("concordSync") ==
+          js::object{{"replica", "00000000000000a1"}, {"acknowledged", 6}});
+    const js::array& items = body.at("items").as_array();
+    REQUIRE(items.size() == 5);
+
+    const js::object& ins = items[0].as_object();
+    CHECK(ins.begin()->key() == "__type"); // first, as ServiceStack wants it
+    CHECK(ins.at("__type") == (ns + "InsertQuery").c_str());
+    CHECK(ins.at("rootSchemaName") == "Case");
+    CHECK(ins.at("operationType") == 1);
+    const js::object& cols = ins.at("columnValues").at("items").as_object();
+    CHECK(cols.at("Id") ==
+          js::object{{"expressionType", 2},
+                     {"parameter", js::object{{"dataValueType", 0}, {"value", guid(1)}}}});
+    CHECK(cols.at("Number").at("parameter") == js::object{{"dataValueType", 1}, {"value", "C-1"}});
+    CHECK(cols.at("Priority").at("parameter").at("dataValueType") == 4);
+    CHECK(cols.at("CreatedOn").at("parameter").at("dataValueType") == 7);
+    CHECK_FALSE(ins.contains("filters"));
+    CHECK(ins.at("concordSync") ==
+          js::object{{"changeId", "00000000000000a1:7"}, {"stamp", to_string(stamp_at(1, 0xa1))}});
+
+    const js::object& u = items[1].as_object();
+    CHECK(u.at("__type") == (ns + "UpdateQuery").c_str());
+    CHECK(u.at("operationType") == 2);
+    CHECK_FALSE(u.at("columnValues").at("items").as_object().contains("Id"));
+    CHECK(u.at("columnValues").at("items").at("Owner").at("parameter").at("value").is_null());
+    const js::object& f = u.at("filters").as_object();
+    CHECK(f.at("filterType") == 6);
+    const js::object& primary = f.at("items").at("primaryFilter").as_object();
+    CHECK(primary.at("filterType") == 1);
+    CHECK(primary.at("comparisonType") == 3);
+    CHECK(primary.at("leftExpression").at("columnPath") == "Id");
+    CHECK(primary.at("rightExpression").at("parameter").at("value") == guid(1).c_str());
+    CHECK(u.at("concordSync").at("changeId") == "00000000000000a1:8");
+
+    const js::object& d = items[2].as_object();
+    CHECK(d.at("__type") == (ns + "DeleteQuery").c_str());
+    CHECK(d.at("operationType") == 3);
+    CHECK(d.at("rootSchemaName") == "Message");
+    CHECK_FALSE(d.contains("columnValues"));
+    CHECK(d.at("filters")
+              .at("items")
+              .at("primaryFilter")
+              .at("rightExpression")
+              .at("parameter")
+              .at("value") == guid(2).c_str());
+
+    for (std::size_t i = 3; i < 5; ++i) {
+        const js::object& p = items[i].as_object();
+        CHECK(p.at("__type") == (ns + "SelectQuery").c_str());
+        CHECK(p.at("operationType") == 0);
+        CHECK(p.at("allColumns") == true);
+        CHECK(p.at("isPageable") == true);
+        CHECK(p.at("rowCount") == 250);
+        CHECK(p.at("concordSync") == js::object{{"after", 42}});
+    }
+    CHECK(items[3].at("rootSchemaName") == "Case");
+    CHECK(items[4].at("rootSchemaName") == "Message");
+}
+
+TEST_CASE("client: the hub decodes encode_sync's body back into the same changes", "[protocol]") {
+    js::object upd{{"Status", "Closed"}, {"Priority", 2}, {"Owner", nullptr}};
+    sync_request req = push_request(
+        0xa1,
+        {make_change(0xa1, 1, operation::insert, "Case", guid(1), stamp_at(1, 0xa1),
+                     new_case("C-1")),
+         make_change(0xa1, 2, operation::update, "Case", guid(1), stamp_at(2, 0xa1), upd),
+         make_change(0xa1, 3, operation::remove, "Case", guid(1), stamp_at(3, 0xa1))},
+        1);
+    req.pull = pull_request{5, 9, {"Message"}};
+    auto b = protocol::parse_request(encode_sync(req, helpdesk()), "BatchQuery", helpdesk());
+    REQUIRE(b);
+    REQUIRE(b->replica);
+    CHECK(*b->replica == req.replica);
+    CHECK(b->acknowledged == 1);
+    REQUIRE(b->items.size() == 4);
+    for (std::size_t i = 0; i < 3; ++i) {
+        INFO("item " << i);
+        REQUIRE(b->items[i].q);
+        const protocol::query& q = *b->items[i].q;
+        REQUIRE(q.sync);
+        CHECK(q.sync->id == req.push[i].id);
+        CHECK(q.sync->at == req.push[i].at);
+        CHECK(q.values == req.push[i].fields);
+        CHECK((i == 0 ? q.record_id : *q.where_id) == guid(1));
+    }
+    REQUIRE(b->items[3].q);
+    CHECK(b->items[3].q->pull_after == std::uint64_t{5});
+    CHECK(b->items[3].q->row_count == std::size_t{9});
+}
+
+TEST_CASE("client: decode_sync of the handler's answer equals a direct hub.sync()",
+          "[protocol][random]") {
+    const auto only = seed_from_env();
+    const std::uint64_t first = only ? *only : 1;
+    const std::uint64_t count = only ? 1 : 20;
+    std::cout << "client round trip: seeds " << first << ".." << first + count - 1
+              << " (replay one with CONCORD_SEED=<seed>)\n";
+    std::size_t compared = 0, with_rows = 0, with_hub_copy = 0;
+    for (std::uint64_t seed = first; seed < first + count; ++seed) {
+        INFO("seed " << seed << " (replay: CONCORD_SEED=" << seed << ")");
+        hub_fixture direct;
+        wire_hub wired;
+        round_maker maker(seed);
+        for (int round = 0; round < 25; ++round) {
+            INFO("round " << round);
+            const sync_request req = maker.next();
+            auto expected = direct.hub.sync(req);
+            REQUIRE(expected);
+            auto got = decode_sync(wired.answer(req), req);
+            REQUIRE(got);
+            const sync_response want = as_on_wire(*expected, req);
+            CHECK(show(*got) == show(want));
+            CHECK(*got == want);
+            ++compared;
+            with_rows += got->rows.empty() ? 0u : 1u;
+            for (const outcome& o : got->outcomes)
+                with_hub_copy += o.hub_copy ? 1u : 0u;
+            // Both clocks were asked the same: they stay in step.
+            direct.clock.advance(static_cast<std::int64_t>(round));
+            wired.clock.advance(static_cast<std::int64_t>(round));
+        }
+    }
+    // The rounds exercised what they claim to.
+    CHECK(compared == count * 25);
+    CHECK(with_rows > 0);
+    CHECK(with_hub_copy > 0);
+}
+
+TEST_CASE("client: the random rounds reach every outcome kind", "[protocol][random]") {
+    std::map<std::string, std::size_t> kinds;
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        wire_hub wired;
+        round_maker maker(seed);
+        for (int round = 0; round < 25; ++round) {
+            const sync_request req = maker.next();
+            auto got = decode_sync(wired.answer(req), req);
+            REQUIRE(got);
+            for (const outcome& o : got->outcomes) {
+                ++kinds[std::string(to_string(o.kind))];
+                if (o.skew_clamped)
+                    ++kinds["skew clamped"];
+                if (o.code == errc::foreign_change)
+                    ++kinds["foreign"];
+            }
+            wired.clock.advance(static_cast<std::int64_t>(round));
+        }
+    }
+    for (const char* k :
+         {"applied", "merged", "superseded", "rejected", "duplicate", "skew clamped", "foreign"}) {
+        INFO(k);
+        CHECK(kinds[k] > 0);
+    }
+}
+
+TEST_CASE("client: decode_sync turns an item the hub cannot decode into rejected: validation",
+          "[protocol]") {
+    // The replica's schema has a column the hub's lacks.
+    schema replica_schema = helpdesk();
+    entity_schema kase = *replica_schema.find("Case");
+    kase.columns.emplace_back("Colour", data_value_type::text);
+    replica_schema.add(kase);
+
+    wire_hub wired;
+    js::object with_colour = new_case("C-1");
+    with_colour["Colour"] = "red";
+    sync_request req = push_request(0xa1, {make_change(0xa1, 1, operation::insert, "Case", guid(1),
+                                                       stamp_at(1, 0xa1), with_colour),
+                                           make_change(0xa1, 2, operation::insert, "Case", guid(2),
+                                                       stamp_at(2, 0xa1), new_case("C-2"))});
+    auto got = decode_sync(wired.answer(req, replica_schema), req);
+    REQUIRE(got);
+    REQUIRE(got->outcomes.size() == 2);
+    const outcome& o = got->outcomes[0];
+    CHECK(o.change == req.push[0].id);
+    CHECK(o.entity == "Case");
+    CHECK(o.record_id == guid(1));
+    CHECK(o.kind == outcome_kind::rejected);
+    CHECK(o.reason == reject_reason::validation);
+    CHECK(o.code == errc::unknown_column);
+    CHECK(o.field == "Colour");
+    CHECK(o.message.find("items[0].columnValues.items.Colour") == 0);
+    CHECK(o.losing == with_colour);
+    CHECK_FALSE(o.hub_copy);
+    CHECK(got->outcomes[1].kind == outcome_kind::applied);
+    CHECK_FALSE(wired.load("Case", guid(1)));
+    CHECK(wired.load("Case", guid(2)));
+}
+
+TEST_CASE("client: decode_sync refuses answers that do not fit the request", "[protocol]") {
+    wire_hub wired;
+    sync_request req = push_request(0xa1, {make_change(0xa1, 1, operation::insert, "Case", guid(1),
+                                                       stamp_at(1, 0xa1), new_case("C-1"))});
+    req.pull = pull_request{0, 10, {"Case"}};
+    const js::object good = js::parse(wired.answer(req)).as_object();
+    REQUIRE(decode_sync(js::serialize(good), req));
+
+    auto expect_protocol_error = [&](const js::object& body, const char* says) {
+        auto r = decode_sync(js::serialize(body), req);
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == errc::protocol_error);
+        CHECK(r.error().message.find(says) != std::string::npos);
+    };
+    SECTION("wrong number of results") {
+        js::object b = good;
+        b["queryResults"].as_array().pop_back();
+        expect_protocol_error(b, "wrong number of query results");
+        b["queryResults"] = js::array{};
+        expect_protocol_error(b, "wrong number of query results");
+        b.erase("queryResults");
+        expect_protocol_error(b, "wrong number of query results");
+    }
+    SECTION("an outcome for another change") {
+        js::object b = good;
+        b["queryResults"].as_array()[0].as_object()["concordSync"].as_object()["changeId"] =
+            "00000000000000a1:2";
+        expect_protocol_error(b, "answers another change");
+    }
+    SECTION("a write result with no outcome and no errorInfo") {
+        js::object b = good;
+        b["queryResults"].as_array()[0].as_object().erase("concordSync");
+        expect_protocol_error(b, "carries no outcome");
+        b["queryResults"].as_array()[0] = 7;
+        expect_protocol_error(b, "is not an object");
+    }
+    SECTION("a failed or malformed pull") {
+        js::object b = good;
+        js::object& pull = b["queryResults"].as_array()[1].as_object();
+        pull["success"] = false;
+        pull["errorInfo"] = js::object{{"errorCode", "StoreFailed"}, {"message", "disk full"}};
+        expect_protocol_error(b, "the pull of Case failed: disk full");
+        pull["success"] = true;
+        pull.erase("rows");
+        expect_protocol_error(b, "the pull of Case has no rows");
+    }
+    SECTION("garbage") {
+        for (const char* text : {"", "not json", "[1,2]", "\"ok\"", "{\"queryResults\":"}) {
+            INFO(text);
+            auto r = decode_sync(text, req);
+            REQUIRE_FALSE(r);
+            CHECK(r.error() == errc::protocol_error);
+        }
+    }
+}
+
+TEST_CASE("client: decode_sync maps a responseStatus to the concord error it names", "[protocol]") {
+    sync_request req = pull_request_from(0xa1, 0, 10, {"Case"});
+    struct one {
+        const char* code;
+        errc expect;
+    };
+    for (const one& c :
+         {one{"Unauthenticated", errc::unauthenticated}, one{"BodyTooLarge", errc::body_too_large},
+          one{"MalformedJson", errc::malformed_json}, one{"StoreFailed", errc::store_failed},
+          one{"CursorExpired", errc::cursor_expired}, one{"SomethingElse", errc::protocol_error},
+          one{"", errc::protocol_error}}) {
+        INFO(c.code);
+        const std::string body = js::serialize(js::object{
+            {"responseStatus",
+             js::object{{"ErrorCode", c.code}, {"Message", "because"}, {"Errors", js::array{}}}},
+            {"success", false}});
+        auto r = decode_sync(body, req);
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == c.expect);
+        CHECK(r.error().message == "the hub refused the request: because");
+    }
+
+    // And the real thing: a handler's 400 and 401 answers.
+    using guarded_hub = basic_hub<memory_hub_store, allow_all>;
+    guarded_hub hub{hub_options{helpdesk()}};
+    protocol::limits lim;
+    lim.max_body = 64;
+    handler<guarded_hub> h(hub, lim);
+    const protocol::answer a = h.handle("BatchQuery", encode_sync(req, helpdesk()), "");
+    REQUIRE(a.status == 400);
+    auto r = decode_sync(a.body, req);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == errc::body_too_large);
+}
+
+TEST_CASE("client: decode_sync of a push-only round keeps cursor 0 and reads hubTime",
+          "[protocol]") {
+    wire_hub wired;
+    wired.clock.advance(1234);
+    sync_request req = push_request(0xa1, {make_change(0xa1, 1, operation::insert, "Case", guid(1),
+                                                       stamp_at(1, 0xa1), new_case("C-1"))});
+    auto got = decode_sync(wired.answer(req), req);
+    REQUIRE(got);
+    CHECK(got->cursor == 0);
+    CHECK_FALSE(got->more);
+    CHECK(got->rows.empty());
+    CHECK(got->hub_time.physical_ms == t0 + 1234);
+    CHECK(got->hub_time.replica == wired.hub.options().id);
+    REQUIRE(got->outcomes.size() == 1);
+    CHECK(got->outcomes[0].kind == outcome_kind::applied);
+}
