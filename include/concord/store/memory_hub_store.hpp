@@ -74,6 +74,8 @@ public:
                 });
             } else {
                 d_->by_seq.erase(it->second.seq);
+                // Record nodes are erased only by the undo of their own creation, which runs
+                // after this step: the pointer outlives every use.
                 undo_.add([d = d_, p = &it->second, old = it->second, seq = rec.seq, old_counter] {
                     d->by_seq.erase(seq);
                     *p = old;
@@ -99,7 +101,8 @@ public:
         void save_outcome(const outcome& o) {
             auto& outcomes = d_->marks[o.change.replica].outcomes;
             if (auto it = outcomes.find(o.change.seq); it != outcomes.end()) {
-                undo_.add([p = &it->second, old = it->second] { *p = old; });
+                // By key: a later acknowledge in this transaction may drop and restore the node.
+                undo_.add([&outcomes, old = it->second] { outcomes.insert_or_assign(old.change.seq, old); });
                 it->second = o;
             } else {
                 outcomes.emplace(o.change.seq, o);

@@ -69,8 +69,10 @@ public:
             for (const auto& f : rec.fields)
                 if (!f.value().is_null())
                     fields.emplace(f.key(), f.value());
+            // Undo steps find their entry by key: a later step of the same transaction may
+            // erase and re-create the node, so a pointer kept here could dangle.
             if (auto it = ids.find(rec.id); it != ids.end()) {
-                undo_.add([p = &it->second, old = it->second] { *p = old; });
+                undo_.add([&ids, id = rec.id, old = it->second] { ids.insert_or_assign(id, old); });
                 it->second = std::move(fields);
             } else {
                 ids.emplace(rec.id, std::move(fields));
@@ -121,7 +123,7 @@ public:
         void put_shadow(const hub_record& h) {
             key k{h.entity, h.id};
             if (auto it = d_->shadows.find(k); it != d_->shadows.end()) {
-                undo_.add([p = &it->second, old = it->second] { *p = old; });
+                undo_.add([d = d_, k, old = it->second] { d->shadows.insert_or_assign(k, old); });
                 it->second = h;
             } else {
                 d_->shadows.emplace(k, h);
@@ -169,7 +171,7 @@ public:
             auto it = d_->outbox.find(c.id.seq);
             if (it == d_->outbox.end())
                 return;
-            undo_.add([p = &it->second, old = it->second] { *p = old; });
+            undo_.add([d = d_, old = it->second] { d->outbox.insert_or_assign(old.id.seq, old); });
             it->second = c;
         }
 

@@ -9,6 +9,9 @@
 #include <concord/error.hpp>
 
 #include <algorithm>
+#include <future>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -212,27 +215,53 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
     } catch (const boost::system::system_error& e) {
         return error(e.code(), e.what());
     }
+    // While a page is applied, the next one is already on its way (pull-only rounds): the hub
+    // reads and encodes page n+1 while this replica writes page n.
+    std::optional<std::future<result<sync_response>>> prefetched;
+    std::shared_ptr<const sync_request> prefetched_req;
+    sync_request req;
     for (;;) {
-        sync_request req;
-        try {
-            auto tx = store_.begin();
-            const replica_state st = tx.state();
-            req.replica = st.id;
-            req.credentials = options_.credentials;
-            req.push = tx.oldest(options_.push_limit);
-            std::erase_if(req.push, [&](const change& c) { return c.id.seq > last_seq_at_start; });
-            req.acknowledged = st.acknowledged;
-            req.pull = pull_request{st.cursor, options_.pull_limit, options_.entities};
-        } catch (const boost::system::system_error& e) {
-            return error(e.code(), e.what());
+        if (!prefetched) {
+            req = sync_request{};
+            try {
+                auto tx = store_.begin();
+                const replica_state st = tx.state();
+                req.replica = st.id;
+                req.credentials = options_.credentials;
+                req.push = tx.oldest(options_.push_limit);
+                std::erase_if(req.push, [&](const change& c) { return c.id.seq > last_seq_at_start; });
+                req.acknowledged = st.acknowledged;
+                req.pull = pull_request{st.cursor, options_.pull_limit, options_.entities};
+            } catch (const boost::system::system_error& e) {
+                return error(e.code(), e.what());
+            }
         }
-        auto resp = transport_.exchange(req);
+        auto resp = prefetched ? prefetched->get() : transport_.exchange(req);
+        if (prefetched) // get() returned: the exchange is over, its request is ours
+            req = *prefetched_req;
+        prefetched.reset();
+        prefetched_req.reset();
         ++sum.requests;
         if (!resp)
             return resp.error();
-        if (auto a = apply(req, *resp, sum); !a)
-            return a.error();
-        if (req.push.size() < options_.push_limit && !resp->more)
+        const bool pushes_done = req.push.size() < options_.push_limit;
+        if (pushes_done && resp->more) {
+            // It acknowledges only what was recorded before this answer: the outcomes in this
+            // answer are acknowledged by a later request, once they are durable here.
+            auto next = std::make_shared<sync_request>();
+            next->replica = req.replica;
+            next->credentials = req.credentials;
+            next->acknowledged = req.acknowledged;
+            next->pull = pull_request{resp->cursor, options_.pull_limit, options_.entities};
+            prefetched_req = next;
+            prefetched = std::async(std::launch::async, [this, next] { return transport_.exchange(*next); });
+        }
+        if (auto applied = apply(req, *resp, sum); !applied) {
+            if (prefetched)
+                prefetched->wait(); // the transport is ours again before we return
+            return applied.error();
+        }
+        if (!prefetched && pushes_done && !resp->more)
             return sum;
     }
 }
