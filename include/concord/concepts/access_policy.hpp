@@ -46,8 +46,18 @@ concept access_policy = requires(const A& a, std::string_view cred, const princi
     { a.may_read(p, h) } -> std::same_as<bool>;
 };
 
+/** Optional: a policy with `static constexpr bool grants_all = true` allows every write and
+    read; the hub then skips the checks (and the record copies they need) entirely.
+*/
+template <class A>
+concept grants_everything = requires {
+    requires A::grants_all;
+};
+
 /// Everyone may read and write everything: the policy of a trusted, single-tenant hub.
 struct allow_all {
+    static constexpr bool grants_all = true;
+
     result<principal> authenticate(std::string_view cred) const {
         return principal{std::string(cred), {}, {}};
     }

@@ -17,7 +17,10 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -104,6 +107,85 @@ private:
     sqlite3_stmt* st_ = nullptr;
 };
 
+// Copies the WAL back into the database on its own thread and connection, woken by the main
+// connection's WAL hook once the log passes a threshold. A PASSIVE checkpoint never waits for
+// or blocks the writer; once it has copied every frame, the next writer starts the log from
+// its beginning, so the file stays bounded. If back-to-back writers keep it from finishing,
+// the committing thread checkpoints itself (see on_commit).
+class checkpointer {
+public:
+    checkpointer(sqlite3* writer, const std::string& path, int pages, int busy_timeout_ms) : pages_(pages) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+            const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            sqlite3_close(db_);
+            throw system_error(error(errc::store_failed, path + ": opening the checkpoint connection: " + why));
+        }
+        sqlite3_busy_timeout(db_, busy_timeout_ms);
+        sqlite3_wal_hook(writer, &checkpointer::on_commit, this);
+        writer_ = writer;
+        thread_ = std::thread([this] { run(); });
+    }
+    checkpointer(const checkpointer&) = delete;
+    checkpointer& operator=(const checkpointer&) = delete;
+
+    ~checkpointer() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+        sqlite3_wal_hook(writer_, nullptr, nullptr);
+        sqlite3_close(db_);
+    }
+
+private:
+    static int on_commit(void* self, sqlite3* writer, const char* name, int pages) {
+        auto* c = static_cast<checkpointer*>(self);
+        // The log was already long before this commit and has not restarted since: the
+        // background thread is starved by back-to-back writers, so this commit checkpoints
+        // itself, as SQLite's default would. A single large commit never pays here.
+        const bool behind = c->last_pages_ >= 2 * c->pages_ && pages > c->last_pages_;
+        c->last_pages_ = pages;
+        if (behind) {
+            sqlite3_wal_checkpoint_v2(writer, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        } else if (pages >= c->pages_) {
+            {
+                std::lock_guard lock(c->mutex_);
+                c->due_ = true;
+            }
+            c->wake_.notify_one();
+        }
+        return SQLITE_OK;
+    }
+
+    void run() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            wake_.wait(lock, [this] { return due_ || stop_; });
+            if (stop_)
+                return;
+            due_ = false;
+            lock.unlock();
+            // A connection learns that the file is in WAL mode from its first read; until then
+            // a checkpoint is a silent no-op.
+            sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+            sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+            lock.lock();
+        }
+    }
+
+    int pages_;
+    int last_pages_ = 0; // the log's length after the previous commit (writer thread only)
+    sqlite3* writer_ = nullptr;
+    sqlite3* db_ = nullptr;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool due_ = false;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
 // A connection plus a cache of prepared statements (prepared once, reset on every use).
 class connection {
 public:
@@ -120,6 +202,8 @@ public:
             // Only per-connection settings here: switching to WAL writes the file header, so it
             // waits until check_format has seen a format this build may touch.
             wal_ = o.wal;
+            checkpoint_pages_ = o.background_checkpoint_pages;
+            busy_timeout_ms_ = o.busy_timeout_ms;
             db_->exec("PRAGMA synchronous=" + std::to_string(o.synchronous));
             db_->exec("PRAGMA cache_size=-" + std::to_string(o.cache_kib));
             if (o.max_page_count > 0)
@@ -159,8 +243,14 @@ public:
                                          path_ + ": file format " + std::to_string(found) +
                                              " is newer than this build supports (" + std::to_string(current) +
                                              "); open it with a newer concord"));
-            if (wal_)
+            if (wal_) {
                 db_->exec("PRAGMA journal_mode=WAL");
+                if (checkpoint_pages_ > 0 && !checkpointer_) {
+                    db_->exec("PRAGMA wal_autocheckpoint=0");
+                    checkpointer_ = std::make_unique<checkpointer>(db_->getHandle(), path_, checkpoint_pages_,
+                                                                   busy_timeout_ms_);
+                }
+            }
             if (found < current) {
                 db_->exec("BEGIN IMMEDIATE");
                 try {
@@ -189,7 +279,10 @@ private:
     std::unique_ptr<SQLite::Database> db_;
     std::string path_;
     bool wal_ = false;
+    int checkpoint_pages_ = 0;
+    int busy_timeout_ms_ = 0;
     std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
+    std::unique_ptr<checkpointer> checkpointer_; // last: stops before the connection closes
 };
 
 // Binds a JSON scalar; validation upstream guarantees it fits the column.

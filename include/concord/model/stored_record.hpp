@@ -9,19 +9,20 @@
 #include <concord/model/record.hpp>
 #include <concord/model/stamp.hpp>
 
+#include <boost/container/flat_map.hpp>
 #include <boost/json/object.hpp>
 
 #include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 
 namespace concord {
 
-/// The stamp of the change that last wrote each field.
-using field_stamps = std::map<std::string, stamp, std::less<>>;
+/// The stamp of the change that last wrote each field (a sorted vector: records have few
+/// columns, and the hub loads and saves one per change).
+using field_stamps = boost::container::flat_map<std::string, stamp, std::less<>>;
 
 /** A record as the hub stores it: current values, per-field stamps, and — once deleted — the
     tombstone's stamp (its fields and field stamps are then empty). `seq` is the hub change

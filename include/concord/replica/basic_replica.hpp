@@ -43,8 +43,9 @@ struct replica_options {
     std::string credentials;
     /// Changes pushed per request (500: a batch stays well under a megabyte of JSON).
     std::size_t push_limit = 500;
-    /// Records asked for per pull page (1,000: bounds memory during a large initial sync).
-    std::size_t pull_limit = 1000;
+    /// Records asked for per pull page (5,000: a few MB of JSON; fewer, larger local commits
+    /// during a large initial sync, with memory still bounded by the page).
+    std::size_t pull_limit = 5000;
 };
 
 /// What one `sync()` did.

@@ -29,15 +29,15 @@ namespace concord {
 
 /** A `hub_store` on an SQLite file (SQLiteCpp), the embedded default.
 
-    Layout (format version 1, in `PRAGMA user_version`): one `WITHOUT ROWID` table per entity,
-    keyed by `Id`, with the record's change sequence (indexed: a pull is a range scan), its
-    tombstone stamp, its per-field stamps packed in one blob, and one untyped column per schema
-    column; `concord_meta` (the sequence counter), `concord_outcomes` (stored outcomes awaiting
+    Layout (format version 1, in `PRAGMA user_version`): one table per entity whose rowid is
+    the record's latest change sequence (a pull is a range scan in table order; a record's
+    update moves it to the end), with `Id` as a unique key, its tombstone stamp, its per-field
+    stamps packed in one blob, and one untyped column per schema column; `concord_meta` (the sequence counter), `concord_outcomes` (stored outcomes awaiting
     acknowledgement) and `concord_marks` (each replica's acknowledged sequence). A schema that
     gained entities or columns is migrated when the store opens.
 
     A transaction is `BEGIN IMMEDIATE … COMMIT`; the records it saves are kept in memory and
-    written at commit in key order, so a batch walks the table's pages in order.
+    written at commit in `Id` order, so a batch walks the key index in order.
 
     @throws concord::system_error (`errc::store_failed`) from the constructor when the file is
     not an SQLite database, is of a newer format, or cannot be opened or created.
@@ -79,7 +79,8 @@ class sqlite_hub_store::transaction {
 public:
     transaction(transaction&& o) noexcept
         : d_(o.d_), lock_(std::move(o.lock_)), active_(std::exchange(o.active_, false)), seq_(o.seq_),
-          seq_at_begin_(o.seq_at_begin_), dirty_(std::move(o.dirty_)) {}
+          seq_at_begin_(o.seq_at_begin_), dirty_(std::move(o.dirty_)), acks_(std::move(o.acks_)),
+          max_stored_(std::move(o.max_stored_)) {}
     transaction& operator=(transaction&&) = delete;
 
     ~transaction() {
@@ -115,31 +116,55 @@ public:
     }
 
     std::optional<outcome> find_outcome(change_id id) {
+        // Changes arrive in each replica's order, so most are newer than anything stored: the
+        // highest stored sequence (read once per transaction) answers them without a lookup.
+        if (id.seq > max_stored(id.replica))
+            return std::nullopt;
         return detail::sqlite::guard("reading a stored outcome", [&]() -> std::optional<outcome> {
-            auto& s = d_->conn.stmt("SELECT outcome FROM concord_outcomes WHERE replica = ? AND seq = ?");
+            auto& s = d_->conn.stmt(
+                "SELECT entity, record_id, body FROM concord_outcomes WHERE replica = ? AND seq = ?");
             s.bind(1, to_i64(id.replica.value));
             s.bind(2, to_i64(id.seq));
             if (!s.step())
                 return std::nullopt;
-            return detail::codec::decode_outcome(
-                detail::codec::parse_object(detail::sqlite::text(s.handle(), 0), "a stored outcome"));
+            if (sqlite3_column_type(s.handle(), 2) != SQLITE_NULL)
+                return detail::codec::decode_outcome(
+                    detail::codec::parse_object(detail::sqlite::text(s.handle(), 2), "a stored outcome"));
+            outcome o; // a plain "applied" is stored without a body
+            o.change = id;
+            o.entity = detail::sqlite::text(s.handle(), 0);
+            o.record_id = detail::sqlite::text(s.handle(), 1);
+            return o;
         });
     }
 
     void save_outcome(const outcome& o) {
         detail::sqlite::guard("storing an outcome", [&] {
-            auto& s = d_->conn.stmt("INSERT OR REPLACE INTO concord_outcomes (replica, seq, outcome) VALUES (?, ?, ?)");
+            auto& s = d_->conn.stmt(
+                "INSERT OR REPLACE INTO concord_outcomes (replica, seq, entity, record_id, body) VALUES (?, ?, ?, ?, ?)");
             s.bind(1, to_i64(o.change.replica.value));
             s.bind(2, to_i64(o.change.seq));
-            outcome stored = o;
-            stored.hub_copy.reset(); // answered fresh on every replay
-            s.bind(3, std::string_view(boost::json::serialize(detail::codec::encode(stored))));
+            s.bind(3, std::string_view(o.entity));
+            s.bind(4, std::string_view(o.record_id));
+            const bool plain = o.kind == outcome_kind::applied && o.reason == reject_reason::none && !o.code &&
+                               o.message.empty() && o.field.empty() && !o.skew_clamped && o.losing.empty();
+            if (plain) {
+                s.bind(5);
+            } else {
+                outcome stored = o;
+                stored.hub_copy.reset(); // answered fresh on every replay
+                s.bind(5, std::string_view(boost::json::serialize(detail::codec::encode(stored))));
+            }
             s.exec();
         });
+        auto& m = max_stored(o.change.replica);
+        m = std::max(m, o.change.seq);
     }
 
     std::uint64_t acknowledged(replica_id r) {
-        return detail::sqlite::guard("reading a dedupe mark", [&]() -> std::uint64_t {
+        if (auto it = acks_.find(r.value); it != acks_.end())
+            return it->second;
+        return acks_[r.value] = detail::sqlite::guard("reading a dedupe mark", [&]() -> std::uint64_t {
             auto& s = d_->conn.stmt("SELECT acknowledged FROM concord_marks WHERE replica = ?");
             s.bind(1, to_i64(r.value));
             return s.step() ? static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0)) : 0;
@@ -160,6 +185,7 @@ public:
             up.bind(2, to_i64(seq));
             up.exec();
         });
+        acks_[r.value] = seq;
     }
 
     change_page changes_after(std::uint64_t after, std::size_t limit, const std::vector<std::string>& entities) {
@@ -176,7 +202,7 @@ public:
                 s.bind(1, to_i64(after));
                 s.bind(2, static_cast<std::int64_t>(limit + 1));
                 while (s.step())
-                    rows.push_back(read_row(t, s.handle()).copy());
+                    rows.push_back(read_copy(t, s.handle()));
             }
         });
         std::sort(rows.begin(), rows.end(), [](const hub_record& a, const hub_record& b) { return a.seq < b.seq; });
@@ -243,8 +269,10 @@ private:
         return it == d_->tables.end() ? nullptr : &it->second;
     }
 
-    // 20 bytes per data column, in table order: ms (8), logical (4), replica (8), big-endian.
-    // An all-zero stamp means "never written".
+    // Stamps, packed: a count n of distinct stamps (2 bytes), the n stamps (20 bytes each: ms 8,
+    // logical 4, replica 8), then 2 bytes per data column in table order: 0 for "never
+    // written", i for the i-th stamp; all big-endian. Fields written together share a stamp,
+    // so a row of 8 columns costs ~40 bytes of stamps instead of 160.
     static constexpr std::size_t stamp_bytes = 20;
 
     static void put_be(unsigned char* p, std::uint64_t v, int n) {
@@ -259,18 +287,61 @@ private:
     }
 
     static std::string pack(const table& t, const field_stamps& stamps) {
-        std::string blob(t.columns.size() * stamp_bytes, '\0');
-        auto* p = reinterpret_cast<unsigned char*>(blob.data());
+        std::vector<stamp> distinct;
+        std::vector<std::size_t> index(t.columns.size(), 0);
         for (std::size_t i = 0; i < t.columns.size(); ++i) {
             auto it = stamps.find(t.columns[i]);
             if (it == stamps.end())
                 continue;
-            unsigned char* q = p + i * stamp_bytes;
-            put_be(q, static_cast<std::uint64_t>(it->second.physical_ms), 8);
-            put_be(q + 8, it->second.logical, 4);
-            put_be(q + 12, it->second.replica.value, 8);
+            auto d = std::find(distinct.begin(), distinct.end(), it->second);
+            if (d == distinct.end())
+                d = distinct.insert(distinct.end(), it->second);
+            index[i] = static_cast<std::size_t>(d - distinct.begin()) + 1;
         }
+        std::string blob(2 + distinct.size() * stamp_bytes + 2 * index.size(), '\0');
+        auto* p = reinterpret_cast<unsigned char*>(blob.data());
+        put_be(p, distinct.size(), 2);
+        for (std::size_t k = 0; k < distinct.size(); ++k) {
+            unsigned char* q = p + 2 + k * stamp_bytes;
+            put_be(q, static_cast<std::uint64_t>(distinct[k].physical_ms), 8);
+            put_be(q + 8, distinct[k].logical, 4);
+            put_be(q + 12, distinct[k].replica.value, 8);
+        }
+        unsigned char* ix = p + 2 + distinct.size() * stamp_bytes;
+        for (std::size_t i = 0; i < index.size(); ++i)
+            put_be(ix + 2 * i, index[i], 2);
         return blob;
+    }
+
+    static void unpack(const table& t, const unsigned char* blob, std::size_t size, field_stamps& out) {
+        if (size < 2)
+            return;
+        const std::size_t n = get_be(blob, 2);
+        if (size < 2 + n * stamp_bytes)
+            detail::codec::corrupt(t.name + ": stamps");
+        const unsigned char* ix = blob + 2 + n * stamp_bytes;
+        const std::size_t columns = std::min((size - 2 - n * stamp_bytes) / 2, t.columns.size());
+        out.reserve(columns);
+        for (std::size_t i = 0; i < columns; ++i) {
+            const std::size_t k = get_be(ix + 2 * i, 2);
+            if (k == 0 || k > n)
+                continue;
+            const unsigned char* q = blob + 2 + (k - 1) * stamp_bytes;
+            out.emplace(t.columns[i], stamp{static_cast<std::int64_t>(get_be(q, 8)),
+                                            static_cast<std::uint32_t>(get_be(q + 8, 4)), replica_id{get_be(q + 12, 8)}});
+        }
+    }
+
+    // What a pull sends: the row without its stamps (not even decoded), nulls left out.
+    static hub_record read_copy(const table& t, sqlite3_stmt* st) {
+        hub_record h;
+        h.entity = t.name;
+        h.id = detail::sqlite::text(st, 0);
+        h.seq = static_cast<std::uint64_t>(sqlite3_column_int64(st, 1));
+        h.deleted = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        if (!h.deleted)
+            t.read_fields(st, 4, h.fields);
+        return h;
     }
 
     static stored_record read_row(const table& t, sqlite3_stmt* st) {
@@ -285,15 +356,8 @@ private:
                 detail::codec::corrupt(t.name + " " + r.id + ": tombstone stamp");
             r.deleted = *s;
         }
-        const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st, 3));
-        const std::size_t n = static_cast<std::size_t>(sqlite3_column_bytes(st, 3)) / stamp_bytes;
-        for (std::size_t i = 0; i < std::min(n, t.columns.size()); ++i) {
-            const unsigned char* q = blob + i * stamp_bytes;
-            stamp s{static_cast<std::int64_t>(get_be(q, 8)), static_cast<std::uint32_t>(get_be(q + 8, 4)),
-                    replica_id{get_be(q + 12, 8)}};
-            if (s != stamp{})
-                r.stamps.emplace(t.columns[i], s);
-        }
+        unpack(t, static_cast<const unsigned char*>(sqlite3_column_blob(st, 3)),
+               static_cast<std::size_t>(sqlite3_column_bytes(st, 3)), r.stamps);
         t.read_fields(st, 4, r.fields);
         return r;
     }
@@ -333,6 +397,21 @@ private:
     std::uint64_t seq_ = 0;
     std::uint64_t seq_at_begin_ = 0;
     std::map<std::pair<std::string, std::string>, stored_record, detail::pair_less> dirty_;
+    // Per-transaction caches of the dedupe bookkeeping (the transaction holds the write lock,
+    // so nobody else changes it meanwhile).
+    std::unordered_map<std::uint64_t, std::uint64_t> acks_;
+    std::unordered_map<std::uint64_t, std::uint64_t> max_stored_;
+
+    std::uint64_t& max_stored(replica_id r) {
+        if (auto it = max_stored_.find(r.value); it != max_stored_.end())
+            return it->second;
+        const std::uint64_t m = detail::sqlite::guard("reading stored outcomes", [&]() -> std::uint64_t {
+            auto& s = d_->conn.stmt("SELECT max(seq) FROM concord_outcomes WHERE replica = ?");
+            s.bind(1, to_i64(r.value));
+            return s.step() ? static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0)) : 0;
+        });
+        return max_stored_[r.value] = m;
+    }
 };
 
 inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord::schema& s, sqlite_options o)
@@ -342,7 +421,8 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
         if (found < 1) {
             c.exec("CREATE TABLE IF NOT EXISTS concord_meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID");
             c.exec("CREATE TABLE IF NOT EXISTS concord_outcomes (replica INTEGER NOT NULL, seq INTEGER NOT NULL, "
-                   "outcome TEXT NOT NULL, PRIMARY KEY (replica, seq)) WITHOUT ROWID");
+                   "entity TEXT NOT NULL, record_id TEXT NOT NULL, body TEXT, PRIMARY KEY (replica, seq)) "
+                   "WITHOUT ROWID");
             c.exec("CREATE TABLE IF NOT EXISTS concord_marks (replica INTEGER PRIMARY KEY NOT NULL, "
                    "acknowledged INTEGER NOT NULL)");
         }
@@ -352,13 +432,13 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
         try {
             for (const auto& e : s.entities()) {
                 table t;
+                // Keyed by change sequence (the rowid): a pull is a range scan in table order, an
+                // initial sync reads the table front to back; Id is a unique index.
                 static_cast<detail::sqlite::entity_table&>(t) = detail::sqlite::ensure_table(
                     c, e,
-                    "Id TEXT PRIMARY KEY NOT NULL, concord_seq INTEGER NOT NULL, concord_deleted TEXT, "
+                    "concord_seq INTEGER PRIMARY KEY, Id TEXT NOT NULL UNIQUE, concord_deleted TEXT, "
                     "concord_stamps BLOB NOT NULL",
-                    4, true);
-                c.exec("CREATE INDEX IF NOT EXISTS " + detail::sqlite::quote(e.name + "_concord_seq") + " ON " +
-                       t.quoted + " (concord_seq)");
+                    4, false);
                 const std::string all = "Id, concord_seq, concord_deleted, concord_stamps" +
                                         (t.column_list.empty() ? std::string() : ", " + t.column_list);
                 t.select_one = "SELECT " + all + " FROM " + t.quoted + " WHERE Id = ?";

@@ -26,9 +26,9 @@ namespace concord {
 
 /** A `replica_store` on an SQLite file (SQLiteCpp): the device's durable copy.
 
-    Layout (format version 1, in `PRAGMA user_version`): one `WITHOUT ROWID` table per entity,
-    keyed by `Id`, with one untyped column per schema column (an app may read them with plain
-    SQL); `concord_outbox` (pending changes by local sequence, indexed by record),
+    Layout (format version 1, in `PRAGMA user_version`): one table per entity, keyed by `Id`
+    (a rowid table: a large pull appends rows instead of splitting pages at random ids), with
+    one untyped column per schema column (an app may read them with plain SQL); `concord_outbox` (pending changes by local sequence, indexed by record),
     `concord_shadows`, `concord_log` and `concord_state`. A schema that gained entities or
     columns is migrated when the store opens.
 
@@ -388,7 +388,7 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
             for (const auto& e : s.entities()) {
                 table t;
                 static_cast<detail::sqlite::entity_table&>(t) =
-                    detail::sqlite::ensure_table(c, e, "Id TEXT PRIMARY KEY NOT NULL", 1, true);
+                    detail::sqlite::ensure_table(c, e, "Id TEXT PRIMARY KEY NOT NULL", 1, false);
                 const std::string all = "Id" + (t.column_list.empty() ? std::string() : ", " + t.column_list);
                 const std::string data_cols = t.column_list.empty() ? std::string("Id") : t.column_list;
                 t.select_one = "SELECT " + all + " FROM " + t.quoted + " WHERE Id = ?";

@@ -222,7 +222,7 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
             return reject(reject_reason::validation, v.error());
 
     std::optional<stored_record> current = tx.load(c.entity, c.record_id);
-    {
+    if constexpr (!grants_everything<Access>) {
         std::optional<hub_record> copy;
         if (current)
             copy = current->copy();
