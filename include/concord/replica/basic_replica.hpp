@@ -165,7 +165,7 @@ private:
 
     result<void> write(transaction& tx, replica_state& st, change c);
     result<sync_summary> apply(const sync_request& req, sync_response& resp, sync_summary& sum);
-    void rebase(transaction& tx, const hub_record& h);
+    void rebase(transaction& tx, hub_record h);
     std::int64_t now_ms() const { return clock_.physical_ms(); }
 
     replica_options options_;

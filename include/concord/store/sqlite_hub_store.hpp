@@ -115,6 +115,18 @@ public:
         return rec.seq;
     }
 
+    /// As `save(rec)`, taking the record instead of copying it (an optional extension the hub
+    /// uses when present).
+    std::uint64_t save(stored_record&& rec) {
+        if (find(rec.entity) == nullptr)
+            throw system_error(error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
+        rec.seq = ++seq_;
+        auto key = std::pair(rec.entity, rec.id);
+        const std::uint64_t seq = rec.seq;
+        dirty_.insert_or_assign(std::move(key), std::move(rec));
+        return seq;
+    }
+
     std::optional<outcome> find_outcome(change_id id) {
         // Changes arrive in each replica's order, so most are newer than anything stored: the
         // highest stored sequence (read once per transaction) answers them without a lookup.

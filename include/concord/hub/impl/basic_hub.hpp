@@ -303,7 +303,10 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
     if (!current || current->deleted)
         for (const auto& col : es->columns)
             rec.stamps.try_emplace(col.name, at);
-    tx.save(rec);
+    if constexpr (requires { tx.save(std::move(rec)); })
+        tx.save(std::move(rec)); // a store may take the record instead of copying it
+    else
+        tx.save(rec);
     return o;
 }
 

@@ -313,8 +313,8 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::apply(const sync_re
             if (tx.pending_for(c.entity, c.record_id).empty())
                 tx.erase_shadow(c.entity, c.record_id);
         }
-        for (const hub_record& h : resp.rows)
-            rebase(tx, h);
+        for (hub_record& h : resp.rows) // the rows are ours: moved into the store, not copied
+            rebase(tx, std::move(h));
         sum.pulled += resp.rows.size();
         st.cursor = std::max(st.cursor, resp.cursor);
         sum.cursor = st.cursor;
@@ -331,12 +331,12 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::apply(const sync_re
 // Puts the hub's copy of a record in place: directly when nothing is pending for it, otherwise
 // as the new shadow with the pending changes re-applied on top.
 template <class Store, class Transport, class Clock>
-void basic_replica<Store, Transport, Clock>::rebase(transaction& tx, const hub_record& h) {
+void basic_replica<Store, Transport, Clock>::rebase(transaction& tx, hub_record h) {
     if (!tx.shadow(h.entity, h.id)) {
         if (h.deleted)
             tx.erase(h.entity, h.id);
         else
-            tx.put(h.entity, record{h.id, h.fields});
+            tx.put(h.entity, record{std::move(h.id), std::move(h.fields)});
         return;
     }
     tx.put_shadow(h);
