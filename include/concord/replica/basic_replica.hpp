@@ -163,7 +163,8 @@ public:
 private:
     using transaction = typename Store::transaction;
 
-    result<void> write(transaction& tx, replica_state& st, change c);
+    void write(transaction& tx, replica_state& st, change c);
+    result<void> write_existing(change c);
     result<sync_summary> apply(const sync_request& req, sync_response& resp, sync_summary& sum);
     void rebase(transaction& tx, hub_record h);
     std::int64_t now_ms() const { return clock_.physical_ms(); }

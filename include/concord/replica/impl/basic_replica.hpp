@@ -66,7 +66,7 @@ basic_replica<Store, Transport, Clock>::basic_replica(replica_options options, S
 }
 
 template <class Store, class Transport, class Clock>
-result<void> basic_replica<Store, Transport, Clock>::write(transaction& tx, replica_state& st, change c) {
+void basic_replica<Store, Transport, Clock>::write(transaction& tx, replica_state& st, change c) {
     c.id = change_id{st.id, st.next_seq++};
     c.at = clock_.now();
     st.clock = clock_.last();
@@ -82,7 +82,6 @@ result<void> basic_replica<Store, Transport, Clock>::write(transaction& tx, repl
         tx.erase(c.entity, c.record_id);
     tx.push(c);
     tx.save_state(st);
-    return {};
 }
 
 template <class Store, class Transport, class Clock>
@@ -109,8 +108,7 @@ result<std::string> basic_replica<Store, Transport, Clock>::insert(std::string_v
             return error(errc::record_exists, where + ": a record with this Id exists");
         replica_state st = tx.state();
         change c{{}, operation::insert, std::string(entity), id, {}, std::move(fields)};
-        if (auto w = write(tx, st, std::move(c)); !w)
-            return w.error();
+        write(tx, st, std::move(c));
         tx.commit();
         return id;
     } catch (const boost::system::system_error& e) {
@@ -129,36 +127,29 @@ result<void> basic_replica<Store, Transport, Clock>::update(std::string_view ent
         return error(errc::invalid_id, where + ": Id cannot be changed", "Id");
     if (auto v = validate_fields(*es, fields, operation::update, where); !v)
         return v.error();
-    try {
-        auto tx = store_.begin();
-        if (!tx.get(entity, id))
-            return error(errc::record_not_found, where + ": no such record");
-        if (fields.empty())
-            return {};
-        replica_state st = tx.state();
-        change c{{}, operation::update, std::string(entity), std::string(id), {}, std::move(fields)};
-        if (auto w = write(tx, st, std::move(c)); !w)
-            return w;
-        tx.commit();
-        return {};
-    } catch (const boost::system::system_error& e) {
-        return error(e.code(), where + ": " + e.what());
-    }
+    if (fields.empty()) // nothing to change; still an error if the record does not exist
+        return get(entity, id).has_value() ? result<void>{} : result<void>(error(errc::record_not_found, where + ": no such record"));
+    return write_existing(change{{}, operation::update, std::string(entity), std::string(id), {}, std::move(fields)});
 }
 
 template <class Store, class Transport, class Clock>
 result<void> basic_replica<Store, Transport, Clock>::remove(std::string_view entity, std::string_view id) {
     if (options_.schema.find(entity) == nullptr)
         return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
-    const std::string where = std::string(entity) + " " + std::string(id);
+    return write_existing(change{{}, operation::remove, std::string(entity), std::string(id), {}, {}});
+}
+
+// Records a change to an existing record: the record must exist locally, and the new local
+// view, the outbox entry and the state commit together.
+template <class Store, class Transport, class Clock>
+result<void> basic_replica<Store, Transport, Clock>::write_existing(change c) {
+    const std::string where = c.entity + " " + c.record_id;
     try {
         auto tx = store_.begin();
-        if (!tx.get(entity, id))
+        if (!tx.get(c.entity, c.record_id))
             return error(errc::record_not_found, where + ": no such record");
         replica_state st = tx.state();
-        change c{{}, operation::remove, std::string(entity), std::string(id), {}, {}};
-        if (auto w = write(tx, st, std::move(c)); !w)
-            return w;
+        write(tx, st, std::move(c));
         tx.commit();
         return {};
     } catch (const boost::system::system_error& e) {
@@ -447,8 +438,7 @@ result<void> basic_replica<Store, Transport, Clock>::retry(std::uint64_t entry, 
                 return v.error();
         }
         replica_state st = tx.state();
-        if (auto w = write(tx, st, std::move(c)); !w)
-            return w;
+        write(tx, st, std::move(c));
         tx.erase_log(entry);
         tx.commit();
         return {};
