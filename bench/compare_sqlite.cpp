@@ -1,7 +1,8 @@
 // SPDX-FileCopyrightText: 2026 The concord authors
 // SPDX-License-Identifier: BSL-1.0
 //
-// concord — issue 3's comparison: concord's SQLite hub and replica against SQLite's own rates.
+// concord — issues 3 and 4: concord's SQLite hub and replica, locally and over loopback HTTP,
+// against SQLite's own rates.
 
 // The session extension (changesets) is declared only when these are defined; this is the one
 // file that uses it, so they are defined here, before anything includes <sqlite3.h>.
@@ -9,6 +10,7 @@
 #define SQLITE_ENABLE_PREUPDATE_HOOK
 
 #include <concord/detail/json_codec.hpp>
+#include <concord/http.hpp>
 #include <concord/hub/basic_hub.hpp>
 #include <concord/replica/basic_replica.hpp>
 #include <concord/store/sqlite_store.hpp>
@@ -57,6 +59,8 @@ constexpr replica_id loader{1};       // wrote the base records
 constexpr replica_id writer{2};       // pushes the updates of (a)
 constexpr replica_id reader{3};       // the empty replica of (b)
 constexpr replica_id child_reader{4}; // the empty replica of (c), in a child process
+constexpr replica_id http_reader{5};  // the empty replica of (d), over HTTP
+constexpr replica_id http_writer{6};  // the replica of (e): synced, then 10k local updates
 
 // gen_cases.py: update i has stamp 2025-01-01T00:00:00Z + i ms (i from 1), later than every
 // base record's stamp (its CreatedOn, 2023–2024), so every update wins.
@@ -660,14 +664,16 @@ std::int64_t status_kib(const char* key) {
     return -1;
 }
 
-// The child: only a replica (no data set in memory), syncing through the socket.
-int child_main(int fd, const std::string& replica_path, std::int64_t cache_kib) {
+// The child: only a replica (no data set in memory), syncing through `t` (the socket of (c), or
+// HTTP to the parent's server for (d)); its result goes to `fd`.
+template <class Transport>
+int child_run(int fd, Transport t, const std::string& replica_path, std::int64_t cache_kib) {
     boost::json::object res;
     try {
-        basic_replica<sqlite_replica_store, socket_transport> rep(
+        basic_replica<sqlite_replica_store, Transport> rep(
             reader_options(child_reader),
             sqlite_replica_store(replica_path, bench::case_schema(), store_options(cache_kib)),
-            socket_transport(fd));
+            std::move(t));
         const std::int64_t hwm_before = status_kib("VmHWM");
         const auto t0 = std::chrono::steady_clock::now();
         auto sum = rep.sync();
@@ -693,6 +699,22 @@ struct child_result {
     double hwm_mib = 0;
     double hwm_before_mib = 0;
 };
+
+// Reads the child's 'R' frame into `out`; a complaint, if any, into `child_error`.
+void read_child_result(const std::string& payload, std::size_t n, child_result& out,
+                       std::string& child_error) {
+    auto v = boost::json::parse(payload).as_object();
+    if (auto e = v.find("error"); e != v.end())
+        child_error = std::string(e->value().as_string());
+    else if (v.at("pulled").to_number<std::size_t>() != n ||
+             v.at("count").to_number<std::size_t>() != n)
+        child_error = "the child replica did not get every record";
+    else
+        out.seconds = v.at("seconds").to_number<double>();
+    out.hwm_mib = v.at("hwm_kib").to_number<double>() / 1024;
+    if (auto b = v.find("hwm_before_kib"); b != v.end())
+        out.hwm_before_mib = b->value().to_number<double>() / 1024;
+}
 
 child_result replica_child(const fs::path& base, const fs::path& hub_path,
                            const fs::path& replica_path, std::size_t n, std::int64_t cache_kib) {
@@ -721,17 +743,7 @@ child_result replica_child(const fs::path& base, const fs::path& hub_path,
     try {
         while (auto f = recv_frame(sv[0])) {
             if (f->first == 'R') {
-                auto v = boost::json::parse(f->second).as_object();
-                if (auto e = v.find("error"); e != v.end())
-                    child_error = std::string(e->value().as_string());
-                else if (v.at("pulled").to_number<std::size_t>() != n ||
-                         v.at("count").to_number<std::size_t>() != n)
-                    child_error = "the child replica did not get every record";
-                else
-                    out.seconds = v.at("seconds").to_number<double>();
-                out.hwm_mib = v.at("hwm_kib").to_number<double>() / 1024;
-                if (auto b = v.find("hwm_before_kib"); b != v.end())
-                    out.hwm_before_mib = b->value().to_number<double>() / 1024;
+                read_child_result(f->second, n, out, child_error);
                 break;
             }
             auto req = detail::codec::decode_request(
@@ -755,6 +767,149 @@ child_result replica_child(const fs::path& base, const fs::path& hub_path,
 }
 
 // ---------------------------------------------------------------------------------------------
+// (d), (e) Issue 4: the same over loopback HTTP (http_server in this process, port 0).
+// ---------------------------------------------------------------------------------------------
+
+using http_server_t = http_server<hub_t>;
+
+// (e) sends all m updates and the pull in one BatchQuery: m + 1 items, over the default
+// 10,000-item limit, so the limits grow with m (the body stays far under 16 MiB).
+http_server_options server_options(std::size_t m) {
+    http_server_options o; // 127.0.0.1, port 0
+    o.limits.max_items = std::max(o.limits.max_items, m + 16);
+    o.limits.max_body = std::max<std::size_t>(o.limits.max_body, 64 * 1024 * 1024);
+    return o;
+}
+
+std::string server_url(const http_server_t& s) {
+    return "http://127.0.0.1:" + std::to_string(s.port());
+}
+
+http_transport transport_to(const std::string& url) {
+    http_transport_options o;
+    o.url = url;
+    return http_transport(std::move(o), bench::case_schema());
+}
+
+// A hub copied from `base`, served on loopback for the lifetime of this object.
+struct served_hub {
+    served_hub(const fs::path& base, const fs::path& path, std::size_t m, std::int64_t cache_kib)
+        : hub((copy_db(base, path), open_hub(path, cache_kib)))
+        , server(*hub, server_options(m)) {
+        server.start();
+    }
+    std::unique_ptr<hub_t> hub;
+    http_server_t server; // declared after the hub: stops before the hub closes
+};
+
+sqlite_http_replica open_http_replica(replica_options ro, const fs::path& path,
+                                      const std::string& url, std::int64_t cache_kib) {
+    return sqlite_http_replica(
+        std::move(ro),
+        sqlite_replica_store(path.string(), bench::case_schema(), store_options(cache_kib)),
+        transport_to(url));
+}
+
+// (d) An empty replica's first sync over HTTP: hub reads, JSON over TCP, replica writes.
+double http_sync(const fs::path& base, const fs::path& hub_path, const fs::path& replica_path,
+                 std::size_t n, std::size_t m, std::int64_t cache_kib) {
+    remove_db(replica_path);
+    served_hub h(base, hub_path, m, cache_kib);
+    auto rep = open_http_replica(reader_options(http_reader), replica_path, server_url(h.server),
+                                 cache_kib);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto sum = rep.sync();
+    const double secs = seconds_since(t0);
+    require_pulled(rep, sum, n, "http sync");
+    return secs;
+}
+
+// (d) RSS: the replica alone in a child process, over HTTP to this process's server.
+child_result http_child(const fs::path& base, const fs::path& hub_path,
+                        const fs::path& replica_path, std::size_t n, std::size_t m,
+                        std::int64_t cache_kib) {
+    remove_db(replica_path);
+    served_hub h(base, hub_path, m, cache_kib);
+    int fds[2]; // a socketpair, not a pipe: send_frame writes with send()
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+        fail(std::string("socketpair: ") + std::strerror(errno));
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        fail(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        ::close(fds[0]);
+        const std::string fd = std::to_string(fds[1]), cache = std::to_string(cache_kib);
+        const std::string url = server_url(h.server);
+        ::execl("/proc/self/exe", "concord_compare_sqlite", "--child-http", fd.c_str(), url.c_str(),
+                replica_path.c_str(), cache.c_str(), static_cast<char*>(nullptr));
+        std::_Exit(127);
+    }
+    ::close(fds[1]);
+    child_result out;
+    std::string child_error = "the child sent no result";
+    try {
+        if (auto f = recv_frame(fds[0]); f && f->first == 'R') {
+            child_error.clear();
+            read_child_result(f->second, n, out, child_error);
+        }
+    } catch (const std::exception& e) {
+        child_error = e.what();
+    }
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!child_error.empty() || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail("http replica child: " +
+             (child_error.empty() ? "exit status " + std::to_string(status) : child_error));
+    return out;
+}
+
+// (e) setup, once: a hub and a replica that did its initial sync over HTTP, both closed (so
+// their files can be copied for each run).
+void build_http_pair(const fs::path& base, const fs::path& hub_path, const fs::path& replica_path,
+                     std::size_t n, std::size_t m, std::int64_t cache_kib) {
+    remove_db(replica_path);
+    served_hub h(base, hub_path, m, cache_kib);
+    auto rep = open_http_replica(reader_options(http_writer), replica_path, server_url(h.server),
+                                 cache_kib);
+    require_pulled(rep, rep.sync(), n, "(e) setup: initial sync");
+}
+
+struct push_result {
+    double seconds = 0;
+    std::size_t requests = 0;
+};
+
+// (e) m local updates (untimed), then ONE timed sync(): pushes them in pages of `push_limit`,
+// the hub applies them, and the replica pulls the m changed records back (the cursor moved).
+push_result http_push(const fs::path& hub_pair, const fs::path& replica_pair,
+                      const fs::path& hub_path, const fs::path& replica_path, const dataset& d,
+                      std::size_t push_limit, std::int64_t cache_kib) {
+    const std::size_t m = d.updates.size();
+    copy_db(replica_pair, replica_path);
+    served_hub h(hub_pair, hub_path, m, cache_kib);
+    replica_options ro = reader_options(http_writer);
+    ro.push_limit = push_limit;
+    auto rep = open_http_replica(std::move(ro), replica_path, server_url(h.server), cache_kib);
+    for (const auto& u : d.updates)
+        if (auto r = rep.update("Case", u.id, u.fields); !r)
+            fail("(e) local update of " + u.id + ": " + r.error().message);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto sum = rep.sync();
+    const double secs = seconds_since(t0);
+    if (!sum)
+        fail("(e) http push: " + sum.error().message);
+    if (sum->pushed != m || sum->applied != m || sum->logged != 0)
+        fail("(e) http push: pushed " + std::to_string(sum->pushed) + ", applied " +
+             std::to_string(sum->applied) + ", logged " + std::to_string(sum->logged) + " of " +
+             std::to_string(m));
+    if (!rep.pending().empty())
+        fail("(e) http push: changes still pending");
+    return push_result{secs, sum->requests};
+}
+
+// ---------------------------------------------------------------------------------------------
 
 struct options {
     std::size_t n = 100'000;
@@ -762,7 +917,7 @@ struct options {
     int repeat = 3;
     std::string cases_file, updates_file, dir;
     bool keep = false;
-    std::string only = "abc";
+    std::string only = "abcde";
     std::int64_t cache_kib = sqlite_options{}.cache_kib;
 };
 
@@ -770,11 +925,13 @@ void usage() {
     std::puts(
         "usage: concord_compare_sqlite [--n N] [--m M] [--repeat R] [--cache-kib K]\n"
         "                              [--cases FILE --updates FILE] [--dir DIR] [--keep]\n"
-        "                              [--only abc]\n"
+        "                              [--only abcde]\n"
         "  --cases/--updates  gen_cases.py JSON Lines (gen_cases.py N -o FILE;\n"
         "                     gen_cases.py N --updates M -o FILE); default: the C++ generator\n"
         "  --cache-kib        page cache of every database, both sides (default: concord's)\n"
-        "  --only             which parts to run: a (hub apply), b (replica pull), c (RSS)");
+        "  --only             which parts to run (default all): a (hub apply), b (replica\n"
+        "                     pull), c (RSS), d (pull and RSS over loopback HTTP),\n"
+        "                     e (replica's updates pushed over HTTP)");
 }
 
 options parse_args(int argc, char** argv) {
@@ -837,6 +994,10 @@ int run(const options& o) {
     const bool do_a = o.only.find('a') != std::string::npos;
     const bool do_b = o.only.find('b') != std::string::npos;
     const bool do_c = o.only.find('c') != std::string::npos;
+    const bool do_d = o.only.find('d') != std::string::npos;
+    const bool do_e = o.only.find('e') != std::string::npos;
+    // (d) and (e) are ratios to the baselines of (b) and (a): those are measured for them too.
+    const bool need_bulk = do_b || do_d, need_cs = do_a || do_e;
 
     const auto t_setup = std::chrono::steady_clock::now();
     const dataset d = load_data(o.n, o.m, o.cases_file, o.updates_file);
@@ -852,31 +1013,39 @@ int run(const options& o) {
     const fs::path hub_base = dir / "hub-base.db", plain_base = dir / "plain-base.db";
     build_hub(hub_base, d, o.cache_kib);
     std::vector<plain_row> rows;
-    if (do_a || do_b)
+    if (need_bulk || need_cs)
         rows = plain_rows(d, cols);
     std::vector<unsigned char> cs;
-    if (do_a) {
+    if (need_cs) {
         bulk_insert(plain_base, rows, cols, o.cache_kib);
         cs = make_changeset(plain_base, dir / "scratch.db", d, o.cache_kib);
     }
     std::vector<sync_response> recorded;
     if (do_b)
         recorded = record_pulls(hub_base, dir / "hub-rec.db", o.cache_kib);
+    const fs::path hub_pair = dir / "hub-e-base.db", replica_pair = dir / "replica-e-base.db";
+    if (do_e)
+        build_http_pair(hub_base, hub_pair, replica_pair, n, m, o.cache_kib);
     std::printf("setup: %.1f s (hub of %zu records built through basic_hub, changeset %zu bytes)\n",
                 seconds_since(t_setup), n, cs.size());
 
     std::vector<double> t_hub, t_cs, t_sync, t_apply, t_bulk, t_child, rss;
+    std::vector<double> t_http, t_http_child, http_rss, t_push_big, t_push_default;
+    const std::size_t big_push = std::max<std::size_t>(m, 10'000);
+    const std::size_t default_push = replica_options{bench::case_schema()}.push_limit;
+    std::size_t big_requests = 0, default_requests = 0;
     for (int r = 0; r < o.repeat; ++r) {
-        if (do_a) {
+        if (do_a)
             t_hub.push_back(hub_apply(hub_base, dir / "hub-a.db", d, o.cache_kib));
+        if (need_cs)
             t_cs.push_back(apply_changeset(plain_base, dir / "plain-a.db", cs, d, o.cache_kib));
-        }
         if (do_b) {
             t_sync.push_back(
                 replica_sync(hub_base, dir / "hub-b.db", dir / "replica-b.db", n, o.cache_kib));
             t_apply.push_back(replica_apply(recorded, dir / "replica-b.db", n, o.cache_kib));
-            t_bulk.push_back(bulk_insert(dir / "plain-b.db", rows, cols, o.cache_kib));
         }
+        if (need_bulk)
+            t_bulk.push_back(bulk_insert(dir / "plain-b.db", rows, cols, o.cache_kib));
         if (do_c) {
             const child_result c =
                 replica_child(hub_base, dir / "hub-c.db", dir / "replica-c.db", n, o.cache_kib);
@@ -884,6 +1053,26 @@ int run(const options& o) {
             rss.push_back(c.hwm_mib);
             if (r == 0)
                 std::printf("(c) child VmHWM before its sync: %.1f MiB\n", c.hwm_before_mib);
+        }
+        if (do_d) {
+            t_http.push_back(
+                http_sync(hub_base, dir / "hub-d.db", dir / "replica-d.db", n, m, o.cache_kib));
+            const child_result c =
+                http_child(hub_base, dir / "hub-d.db", dir / "replica-d.db", n, m, o.cache_kib);
+            t_http_child.push_back(c.seconds);
+            http_rss.push_back(c.hwm_mib);
+            if (r == 0)
+                std::printf("(d) http child VmHWM before its sync: %.1f MiB\n", c.hwm_before_mib);
+        }
+        if (do_e) {
+            const push_result big = http_push(hub_pair, replica_pair, dir / "hub-e.db",
+                                              dir / "replica-e.db", d, big_push, o.cache_kib);
+            const push_result def = http_push(hub_pair, replica_pair, dir / "hub-e.db",
+                                              dir / "replica-e.db", d, default_push, o.cache_kib);
+            t_push_big.push_back(big.seconds);
+            t_push_default.push_back(def.seconds);
+            big_requests = big.requests;
+            default_requests = def.requests;
         }
         std::printf("run %d:", r + 1);
         auto show = [&](const char* name, const std::vector<double>& v) {
@@ -896,6 +1085,10 @@ int run(const options& o) {
         show("replica_apply", t_apply);
         show("bulk_insert", t_bulk);
         show("replica_child_sync", t_child);
+        show("http_sync", t_http);
+        show("http_child_sync", t_http_child);
+        show("http_push", t_push_big);
+        show("http_push_default", t_push_default);
         std::printf("\n");
     }
 
@@ -916,6 +1109,11 @@ int run(const options& o) {
         std::printf("ratio hub_apply/changeset_apply = %.2f (target >= 1.0: %s)\n", ratio,
                     verdict(ratio >= 1.0));
     }
+    double bulk_rate = 0, cs_rate = 0;
+    if (need_bulk)
+        bulk_rate = static_cast<double>(n) / median(t_bulk);
+    if (need_cs)
+        cs_rate = static_cast<double>(m) / median(t_cs);
     if (do_b) {
         const double sync =
             row("(b) concord replica sync, loopback (hub reads included)", n, t_sync);
@@ -936,6 +1134,36 @@ int run(const options& o) {
         std::printf("peak_rss_mib replica_child = %.1f (max of %zu runs; target < 64: %s)\n", peak,
                     rss.size(), verdict(peak < 64));
     }
+    if (do_d) {
+        const double http = row("(d) concord replica sync over loopback HTTP", n, t_http);
+        if (!do_b)
+            row("(b) SQLite bulk insert, one transaction, one statement", n, t_bulk);
+        all_ok = all_ok && http / bulk_rate >= 0.5;
+        std::printf("ratio http_initial_sync/bulk_insert = %.2f (target >= 0.5: %s)\n",
+                    http / bulk_rate, verdict(http / bulk_rate >= 0.5));
+        row("(d) concord replica sync in a child, hub over HTTP", n, t_http_child);
+        const double peak = *std::max_element(http_rss.begin(), http_rss.end());
+        all_ok = all_ok && peak < 64;
+        std::printf("peak_rss_mib http_replica_child = %.1f (max of %zu runs; target < 64: %s)\n",
+                    peak, http_rss.size(), verdict(peak < 64));
+    }
+    if (do_e) {
+        const std::string big_name =
+            "(e) replica's updates, one sync over HTTP, push_limit " + std::to_string(big_push);
+        const std::string def_name =
+            "(e) the same, default push_limit " + std::to_string(default_push);
+        const double big = row(big_name.c_str(), m, t_push_big);
+        const double def = row(def_name.c_str(), m, t_push_default);
+        if (!do_a)
+            row("(a) sqlite3changeset_apply, autocommit", m, t_cs);
+        all_ok = all_ok && big / cs_rate >= 0.7;
+        std::printf("ratio http_push/changeset_apply = %.2f (push_limit %zu, %zu requests; "
+                    "target >= 0.7: %s)\n",
+                    big / cs_rate, big_push, big_requests, verdict(big / cs_rate >= 0.7));
+        std::printf("ratio http_push_default/changeset_apply = %.2f (push_limit %zu, %zu "
+                    "requests; informative)\n",
+                    def / cs_rate, default_push, default_requests);
+    }
     if (!o.keep && o.dir.empty())
         fs::remove_all(dir);
     return all_ok ? 0 : 2;
@@ -945,8 +1173,12 @@ int run(const options& o) {
 
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
-    if (argc == 5 && std::string_view(argv[1]) == "--child")
-        return child_main(std::atoi(argv[2]), argv[3], std::atoll(argv[4]));
+    if (argc == 5 && std::string_view(argv[1]) == "--child") {
+        const int fd = std::atoi(argv[2]);
+        return child_run(fd, socket_transport(fd), argv[3], std::atoll(argv[4]));
+    }
+    if (argc == 6 && std::string_view(argv[1]) == "--child-http")
+        return child_run(std::atoi(argv[2]), transport_to(argv[3]), argv[4], std::atoll(argv[5]));
     try {
         return run(parse_args(argc, argv));
     } catch (const std::exception& e) {
