@@ -211,6 +211,7 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
     std::optional<std::future<result<sync_response>>> prefetched;
     std::shared_ptr<const sync_request> prefetched_req;
     sync_request req;
+    bool more_to_push = false;
     for (;;) {
         if (!prefetched) {
             req = sync_request{};
@@ -219,8 +220,12 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
                 const replica_state st = tx.state();
                 req.replica = st.id;
                 req.credentials = options_.credentials;
-                req.push = tx.oldest(options_.push_limit);
+                // One more than fits tells whether another push round is needed.
+                req.push = tx.oldest(options_.push_limit + 1);
                 std::erase_if(req.push, [&](const change& c) { return c.id.seq > last_seq_at_start; });
+                more_to_push = req.push.size() > options_.push_limit;
+                if (more_to_push)
+                    req.push.resize(options_.push_limit);
                 req.acknowledged = st.acknowledged;
                 req.pull = pull_request{st.cursor, options_.pull_limit, options_.entities};
             } catch (const boost::system::system_error& e) {
@@ -235,7 +240,7 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
         ++sum.requests;
         if (!resp)
             return resp.error();
-        const bool pushes_done = req.push.size() < options_.push_limit;
+        const bool pushes_done = !more_to_push;
         if (pushes_done && resp->more) {
             // It acknowledges only what was recorded before this answer: the outcomes in this
             // answer are acknowledged by a later request, once they are durable here.
