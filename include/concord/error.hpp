@@ -51,12 +51,12 @@ enum class errc : int {
     foreign_change = 22,    ///< a replica pushed a change carrying another replica's id
     sync_log_entry_not_found = 23, ///< no sync log entry with that id
     action_not_applicable = 24,    ///< the sync log action does not apply to that outcome
-    malformed_json = 25,    ///< a request body is not valid JSON (or not valid UTF-8)
-    body_too_large = 26,    ///< a request body or value exceeds the configured limit
-    nesting_too_deep = 27,  ///< JSON nesting deeper than the configured limit
-    unknown_type = 28,      ///< an item's `__type` is missing or not a supported query type
-    invalid_request = 29,   ///< a required property is missing or has the wrong shape
-    unsupported = 30,       ///< a valid DataService construct concord does not implement
+    malformed_json = 25,           ///< a request body is not valid JSON (or not valid UTF-8)
+    body_too_large = 26,           ///< a request body or value exceeds the configured limit
+    nesting_too_deep = 27,         ///< JSON nesting deeper than the configured limit
+    unknown_type = 28,             ///< an item's `__type` is missing or not a supported query type
+    invalid_request = 29,          ///< a required property is missing or has the wrong shape
+    unsupported = 30,              ///< a valid DataService construct concord does not implement
 };
 
 } // namespace concord
@@ -71,7 +71,8 @@ namespace detail {
 class error_category_impl final : public boost::system::error_category {
 public:
     // A fixed id makes the category unique across shared-library boundaries.
-    constexpr error_category_impl() noexcept : boost::system::error_category(0xC0C0'4D00'0000'0001ULL) {}
+    constexpr error_category_impl() noexcept
+        : boost::system::error_category(0xC0C0'4D00'0000'0001ULL) {}
 
     const char* name() const noexcept override { return "concord"; }
 
@@ -79,36 +80,66 @@ public:
 
     const char* message(int ev, char*, std::size_t) const noexcept override {
         switch (static_cast<errc>(ev)) {
-        case errc::unknown_entity: return "unknown entity";
-        case errc::unknown_column: return "unknown column";
-        case errc::type_mismatch: return "value does not fit the column type";
-        case errc::missing_required: return "required column missing";
-        case errc::value_too_long: return "value too long";
-        case errc::value_not_allowed: return "value not allowed";
-        case errc::record_not_found: return "record not found";
-        case errc::record_exists: return "record already exists";
-        case errc::invalid_filter: return "invalid filter";
-        case errc::invalid_id: return "invalid record id";
-        case errc::invalid_stamp: return "invalid stamp";
-        case errc::permission_denied: return "permission denied";
-        case errc::record_deleted: return "record deleted on the hub";
-        case errc::stamp_from_future: return "stamp ahead of the hub clock beyond the skew bound";
-        case errc::transport_failed: return "transport failed";
-        case errc::timeout: return "timed out";
-        case errc::protocol_error: return "protocol error";
-        case errc::store_failed: return "store failed";
-        case errc::cursor_expired: return "cursor older than the tombstone horizon";
-        case errc::pending_changes: return "pending changes would be discarded";
-        case errc::unauthenticated: return "unauthenticated";
-        case errc::foreign_change: return "change belongs to another replica";
-        case errc::sync_log_entry_not_found: return "sync log entry not found";
-        case errc::action_not_applicable: return "action does not apply to this outcome";
-        case errc::malformed_json: return "malformed JSON";
-        case errc::body_too_large: return "request too large";
-        case errc::nesting_too_deep: return "JSON nesting too deep";
-        case errc::unknown_type: return "unknown query type";
-        case errc::invalid_request: return "invalid request";
-        case errc::unsupported: return "not supported";
+        case errc::unknown_entity:
+            return "unknown entity";
+        case errc::unknown_column:
+            return "unknown column";
+        case errc::type_mismatch:
+            return "value does not fit the column type";
+        case errc::missing_required:
+            return "required column missing";
+        case errc::value_too_long:
+            return "value too long";
+        case errc::value_not_allowed:
+            return "value not allowed";
+        case errc::record_not_found:
+            return "record not found";
+        case errc::record_exists:
+            return "record already exists";
+        case errc::invalid_filter:
+            return "invalid filter";
+        case errc::invalid_id:
+            return "invalid record id";
+        case errc::invalid_stamp:
+            return "invalid stamp";
+        case errc::permission_denied:
+            return "permission denied";
+        case errc::record_deleted:
+            return "record deleted on the hub";
+        case errc::stamp_from_future:
+            return "stamp ahead of the hub clock beyond the skew bound";
+        case errc::transport_failed:
+            return "transport failed";
+        case errc::timeout:
+            return "timed out";
+        case errc::protocol_error:
+            return "protocol error";
+        case errc::store_failed:
+            return "store failed";
+        case errc::cursor_expired:
+            return "cursor older than the tombstone horizon";
+        case errc::pending_changes:
+            return "pending changes would be discarded";
+        case errc::unauthenticated:
+            return "unauthenticated";
+        case errc::foreign_change:
+            return "change belongs to another replica";
+        case errc::sync_log_entry_not_found:
+            return "sync log entry not found";
+        case errc::action_not_applicable:
+            return "action does not apply to this outcome";
+        case errc::malformed_json:
+            return "malformed JSON";
+        case errc::body_too_large:
+            return "request too large";
+        case errc::nesting_too_deep:
+            return "JSON nesting too deep";
+        case errc::unknown_type:
+            return "unknown query type";
+        case errc::invalid_request:
+            return "invalid request";
+        case errc::unsupported:
+            return "not supported";
         }
         return "unknown concord error";
     }
@@ -139,9 +170,13 @@ struct error {
 
     error() = default;
     error(error_code c, std::string m, std::string f = {})
-        : code(c), message(std::move(m)), field(std::move(f)) {}
+        : code(c)
+        , message(std::move(m))
+        , field(std::move(f)) {}
     error(errc c, std::string m, std::string f = {})
-        : code(make_error_code(c)), message(std::move(m)), field(std::move(f)) {}
+        : code(make_error_code(c))
+        , message(std::move(m))
+        , field(std::move(f)) {}
     error(errc c) : code(make_error_code(c)), message(code.message()) {}
 
     friend bool operator==(const error& e, errc c) noexcept { return e.code == make_error_code(c); }

@@ -50,8 +50,9 @@ TEST_CASE("sqlite_hub_store: conforms to hub_store", "[store][sqlite][conformanc
 
 TEST_CASE("sqlite_replica_store: conforms to replica_store", "[store][sqlite][conformance]") {
     temp_dir dir;
-    testing::check_replica_store<sqlite_replica_store>(
-        [&] { return sqlite_replica_store(dir.file(), testing::replica_store_conformance_schema()); });
+    testing::check_replica_store<sqlite_replica_store>([&] {
+        return sqlite_replica_store(dir.file(), testing::replica_store_conformance_schema());
+    });
 }
 
 TEST_CASE("sqlite_replica_store: drop refuses a change id of another replica", "[store][sqlite]") {

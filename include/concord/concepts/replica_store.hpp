@@ -36,53 +36,54 @@ namespace concord {
     | `s.begin()`                 | `S::transaction`              | waits for other transactions |
     | `tx.get(entity, id)`        | `std::optional<record>`       | the local view of a record |
     | `tx.put(entity, rec)`       |                               | inserts or replaces a record |
-    | `tx.erase(entity, id)`      |                               | removes a record (no-op when absent) |
-    | `tx.find(entity, f)`        | `std::vector<record>`         | records matching filter `f`, ordered by id |
-    | `tx.count(entity)`          | `std::size_t`                 | number of records of the entity |
-    | `tx.shadow(entity, id)`     | `std::optional<hub_record>`   | the shadow, if the record has pending changes |
-    | `tx.put_shadow(h)`          |                               | inserts or replaces a shadow |
-    | `tx.erase_shadow(entity,id)`|                               | removes a shadow |
-    | `tx.push(c)`                |                               | appends change `c` to the outbox |
-    | `tx.oldest(limit)`          | `std::vector<change>`         | the first `limit` changes of the outbox, oldest first |
-    | `tx.pending_for(entity, id)`| `std::vector<change>`         | the outbox changes of one record, oldest first |
-    | `tx.replace(c)`             |                               | replaces the outbox change with id `c.id` |
-    | `tx.drop(cid)`              | `bool`                        | removes a change from the outbox; false when absent |
-    | `tx.outbox_size()`          | `std::size_t`                 | number of pending changes |
-    | `tx.add_log(e)`             | `std::uint64_t`               | appends a sync log entry, assigning and returning its id (> 0, increasing) |
-    | `tx.log()`                  | `std::vector<sync_log_entry>` | the sync log, oldest first |
-    | `tx.erase_log(n)`           | `bool`                        | removes entry `n`; false when absent |
-    | `tx.state()`                | `replica_state`               | the bookkeeping (zero id when fresh) |
-    | `tx.save_state(st)`         |                               | replaces the bookkeeping |
-    | `tx.commit()`               |                               | makes everything durable at once |
+    | `tx.erase(entity, id)`      |                               | removes a record (no-op when
+   absent) | | `tx.find(entity, f)`        | `std::vector<record>`         | records matching filter
+   `f`, ordered by id | | `tx.count(entity)`          | `std::size_t`                 | number of
+   records of the entity | | `tx.shadow(entity, id)`     | `std::optional<hub_record>`   | the
+   shadow, if the record has pending changes | | `tx.put_shadow(h)`          | | inserts or replaces
+   a shadow | | `tx.erase_shadow(entity,id)`|                               | removes a shadow | |
+   `tx.push(c)`                |                               | appends change `c` to the outbox |
+    | `tx.oldest(limit)`          | `std::vector<change>`         | the first `limit` changes of the
+   outbox, oldest first | | `tx.pending_for(entity, id)`| `std::vector<change>`         | the outbox
+   changes of one record, oldest first | | `tx.replace(c)`             | | replaces the outbox
+   change with id `c.id` | | `tx.drop(cid)`              | `bool`                        | removes a
+   change from the outbox; false when absent | | `tx.outbox_size()`          | `std::size_t` |
+   number of pending changes | | `tx.add_log(e)`             | `std::uint64_t`               |
+   appends a sync log entry, assigning and returning its id (> 0, increasing) | | `tx.log()` |
+   `std::vector<sync_log_entry>` | the sync log, oldest first | | `tx.erase_log(n)`           |
+   `bool`                        | removes entry `n`; false when absent | | `tx.state()` |
+   `replica_state`               | the bookkeeping (zero id when fresh) | | `tx.save_state(st)` | |
+   replaces the bookkeeping | | `tx.commit()`               |                               | makes
+   everything durable at once |
 */
 template <class S>
-concept replica_store =
-    requires(S& s, typename S::transaction& tx, std::string_view sv, const record& rec, const filter& f,
-             const hub_record& h, const change& c, change_id cid, std::size_t limit,
-             sync_log_entry& e, std::uint64_t n, const replica_state& st) {
-        typename S::transaction;
-        { s.begin() } -> std::same_as<typename S::transaction>;
-        { tx.get(sv, sv) } -> std::same_as<std::optional<record>>;
-        tx.put(sv, rec);
-        tx.erase(sv, sv);
-        { tx.find(sv, f) } -> std::same_as<std::vector<record>>;
-        { tx.count(sv) } -> std::same_as<std::size_t>;
-        { tx.shadow(sv, sv) } -> std::same_as<std::optional<hub_record>>;
-        tx.put_shadow(h);
-        tx.erase_shadow(sv, sv);
-        tx.push(c);
-        { tx.oldest(limit) } -> std::same_as<std::vector<change>>;
-        { tx.pending_for(sv, sv) } -> std::same_as<std::vector<change>>;
-        tx.replace(c);
-        { tx.drop(cid) } -> std::same_as<bool>;
-        { tx.outbox_size() } -> std::same_as<std::size_t>;
-        { tx.add_log(e) } -> std::same_as<std::uint64_t>;
-        { tx.log() } -> std::same_as<std::vector<sync_log_entry>>;
-        { tx.erase_log(n) } -> std::same_as<bool>;
-        { tx.state() } -> std::same_as<replica_state>;
-        tx.save_state(st);
-        tx.commit();
-    };
+concept replica_store = requires(S& s, typename S::transaction& tx, std::string_view sv,
+                                 const record& rec, const filter& f, const hub_record& h,
+                                 const change& c, change_id cid, std::size_t limit,
+                                 sync_log_entry& e, std::uint64_t n, const replica_state& st) {
+    typename S::transaction;
+    { s.begin() } -> std::same_as<typename S::transaction>;
+    { tx.get(sv, sv) } -> std::same_as<std::optional<record>>;
+    tx.put(sv, rec);
+    tx.erase(sv, sv);
+    { tx.find(sv, f) } -> std::same_as<std::vector<record>>;
+    { tx.count(sv) } -> std::same_as<std::size_t>;
+    { tx.shadow(sv, sv) } -> std::same_as<std::optional<hub_record>>;
+    tx.put_shadow(h);
+    tx.erase_shadow(sv, sv);
+    tx.push(c);
+    { tx.oldest(limit) } -> std::same_as<std::vector<change>>;
+    { tx.pending_for(sv, sv) } -> std::same_as<std::vector<change>>;
+    tx.replace(c);
+    { tx.drop(cid) } -> std::same_as<bool>;
+    { tx.outbox_size() } -> std::same_as<std::size_t>;
+    { tx.add_log(e) } -> std::same_as<std::uint64_t>;
+    { tx.log() } -> std::same_as<std::vector<sync_log_entry>>;
+    { tx.erase_log(n) } -> std::same_as<bool>;
+    { tx.state() } -> std::same_as<replica_state>;
+    tx.save_state(st);
+    tx.commit();
+};
 
 } // namespace concord
 

@@ -43,7 +43,8 @@ struct resolution {
 
     | expression          | type         | semantics                                              |
     |---------------------|--------------|--------------------------------------------------------|
-    | `r.resolve(ctx)`    | `resolution` | pure decision; must not write; called under the hub's batch transaction |
+    | `r.resolve(ctx)`    | `resolution` | pure decision; must not write; called under the hub's
+   batch transaction |
 
     `r` is a const lvalue of `R`, `ctx` a `const resolve_context&`. A resolver must be
     deterministic: the hub is the only place conflicts are decided, so every replica converges

@@ -18,7 +18,9 @@ namespace concord {
 
     | expression          | type                    | semantics |
     |---------------------|-------------------------|-----------|
-    | `t.exchange(req)`   | `result<sync_response>` | one round trip; an error means the answer did not arrive (the hub may or may not have applied the request: replays are safe, the hub answers them from its dedupe marks) |
+    | `t.exchange(req)`   | `result<sync_response>` | one round trip; an error means the answer did
+   not arrive (the hub may or may not have applied the request: replays are safe, the hub answers
+   them from its dedupe marks) |
 
     `t` is an lvalue of `T`, `req` a `const sync_request&`. Called by one thread at a time per
     replica.

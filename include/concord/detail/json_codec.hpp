@@ -66,8 +66,12 @@ inline stamp to_stamp(const boost::json::object& o, std::string_view k) {
 }
 
 inline boost::json::object encode(const change& c) {
-    return {{"r", to_string(c.id.replica)}, {"s", c.id.seq},       {"o", static_cast<int>(c.op)},
-            {"e", c.entity},                {"i", c.record_id},    {"a", to_string(c.at)},
+    return {{"r", to_string(c.id.replica)},
+            {"s", c.id.seq},
+            {"o", static_cast<int>(c.op)},
+            {"e", c.entity},
+            {"i", c.record_id},
+            {"a", to_string(c.at)},
             {"f", c.fields}};
 }
 
@@ -142,7 +146,8 @@ inline outcome decode_outcome(const boost::json::object& o) {
 }
 
 inline boost::json::object encode(const sync_log_entry& e) {
-    boost::json::object o{{"n", e.id}, {"c", encode(e.mine)}, {"o", encode(e.result)}, {"t", e.at_ms}};
+    boost::json::object o{
+        {"n", e.id}, {"c", encode(e.mine)}, {"o", encode(e.result)}, {"t", e.at_ms}};
     if (e.local_copy)
         o["l"] = boost::json::object{{"i", e.local_copy->id}, {"f", e.local_copy->fields}};
     return o;
@@ -167,13 +172,16 @@ inline boost::json::object encode(const sync_request& r) {
     push.reserve(r.push.size());
     for (const auto& c : r.push)
         push.emplace_back(encode(c));
-    boost::json::object o{{"r", to_string(r.replica)}, {"k", r.credentials}, {"p", std::move(push)},
+    boost::json::object o{{"r", to_string(r.replica)},
+                          {"k", r.credentials},
+                          {"p", std::move(push)},
                           {"a", r.acknowledged}};
     if (r.pull) {
         boost::json::array ents;
         for (const auto& e : r.pull->entities)
             ents.emplace_back(e);
-        o["q"] = boost::json::object{{"after", r.pull->after}, {"limit", r.pull->limit}, {"e", std::move(ents)}};
+        o["q"] = boost::json::object{
+            {"after", r.pull->after}, {"limit", r.pull->limit}, {"e", std::move(ents)}};
     }
     return o;
 }
@@ -220,7 +228,10 @@ inline boost::json::object encode(const sync_response& r) {
     rows.reserve(r.rows.size());
     for (const auto& h : r.rows)
         rows.emplace_back(encode(h));
-    return {{"o", std::move(outcomes)}, {"w", std::move(rows)}, {"c", r.cursor}, {"m", r.more},
+    return {{"o", std::move(outcomes)},
+            {"w", std::move(rows)},
+            {"c", r.cursor},
+            {"m", r.more},
             {"t", to_string(r.hub_time)}};
 }
 

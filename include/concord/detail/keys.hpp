@@ -15,7 +15,9 @@ namespace concord::detail {
 // Hashes std::string keys and accepts std::string_view lookups (no temporary strings).
 struct string_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
 };
 
 // Orders (entity, id) pairs of any string-like types, so maps keyed by pair<string, string>

@@ -12,17 +12,16 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
-#include <sqlite3.h>
-
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <sqlite3.h>
 
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -36,8 +35,9 @@ decltype(auto) guard(std::string_view what, F&& f) {
     try {
         return std::forward<F>(f)();
     } catch (const SQLite::Exception& e) {
-        throw system_error(error(errc::store_failed, std::string(what) + ": " + e.what() +
-                                                         " (SQLite error " + std::to_string(e.getExtendedErrorCode()) + ")"));
+        throw system_error(
+            error(errc::store_failed, std::string(what) + ": " + e.what() + " (SQLite error " +
+                                          std::to_string(e.getExtendedErrorCode()) + ")"));
     }
 }
 
@@ -46,9 +46,12 @@ decltype(auto) guard(std::string_view what, F&& f) {
 inline std::string quote(std::string_view name) {
     bool ok = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
     for (char c : name)
-        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_');
     if (!ok)
-        throw system_error(error(errc::store_failed, "'" + std::string(name) + "' is not a valid SQL name for an entity or column"));
+        throw system_error(
+            error(errc::store_failed,
+                  "'" + std::string(name) + "' is not a valid SQL name for an entity or column"));
     return "\"" + std::string(name) + "\"";
 }
 
@@ -57,8 +60,8 @@ inline std::string quote(std::string_view name) {
 class statement {
 public:
     statement(sqlite3* db, const std::string& sql) : db_(db) {
-        check(sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                 &st_, nullptr));
+        check(sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()),
+                                 SQLITE_PREPARE_PERSISTENT, &st_, nullptr));
     }
     statement(const statement&) = delete;
     statement& operator=(const statement&) = delete;
@@ -114,11 +117,13 @@ private:
 // the committing thread checkpoints itself (see on_commit).
 class checkpointer {
 public:
-    checkpointer(sqlite3* writer, const std::string& path, int pages, int busy_timeout_ms) : pages_(pages) {
+    checkpointer(sqlite3* writer, const std::string& path, int pages, int busy_timeout_ms)
+        : pages_(pages) {
         if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
             const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
             sqlite3_close(db_);
-            throw system_error(error(errc::store_failed, path + ": opening the checkpoint connection: " + why));
+            throw system_error(
+                error(errc::store_failed, path + ": opening the checkpoint connection: " + why));
         }
         sqlite3_busy_timeout(db_, busy_timeout_ms);
         sqlite3_wal_hook(writer, &checkpointer::on_commit, this);
@@ -191,8 +196,8 @@ class connection {
 public:
     connection(const std::string& path, const sqlite_options& o) : path_(path) {
         guard(path + ": opening", [&] {
-            db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                                     o.busy_timeout_ms);
+            db_ = std::make_unique<SQLite::Database>(
+                path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, o.busy_timeout_ms);
             // The first read tells a non-database file apart before anything is written.
             db_->exec("SELECT count(*) FROM sqlite_master");
             // SQLite quietly opens a write-protected file read-only; refuse it now rather than
@@ -239,16 +244,17 @@ public:
         guard(path_ + ": checking the format", [&] {
             const int found = db_->execAndGet("PRAGMA user_version").getInt();
             if (found > current)
-                throw system_error(error(errc::store_failed,
-                                         path_ + ": file format " + std::to_string(found) +
-                                             " is newer than this build supports (" + std::to_string(current) +
-                                             "); open it with a newer concord"));
+                throw system_error(
+                    error(errc::store_failed, path_ + ": file format " + std::to_string(found) +
+                                                  " is newer than this build supports (" +
+                                                  std::to_string(current) +
+                                                  "); open it with a newer concord"));
             if (wal_) {
                 db_->exec("PRAGMA journal_mode=WAL");
                 if (checkpoint_pages_ > 0 && !checkpointer_) {
                     db_->exec("PRAGMA wal_autocheckpoint=0");
-                    checkpointer_ = std::make_unique<checkpointer>(db_->getHandle(), path_, checkpoint_pages_,
-                                                                   busy_timeout_ms_);
+                    checkpointer_ = std::make_unique<checkpointer>(
+                        db_->getHandle(), path_, checkpoint_pages_, busy_timeout_ms_);
                 }
             }
             if (found < current) {
@@ -288,14 +294,28 @@ private:
 // Binds a JSON scalar; validation upstream guarantees it fits the column.
 inline void bind(statement& s, int i, const boost::json::value& v) {
     switch (v.kind()) {
-    case boost::json::kind::null: s.bind(i); break;
-    case boost::json::kind::bool_: s.bind(i, std::int64_t{v.get_bool() ? 1 : 0}); break;
-    case boost::json::kind::int64: s.bind(i, std::int64_t{v.get_int64()}); break;
-    case boost::json::kind::uint64: s.bind(i, static_cast<std::int64_t>(v.get_uint64())); break;
-    case boost::json::kind::double_: s.bind(i, v.get_double()); break;
-    case boost::json::kind::string: s.bind(i, std::string_view(v.get_string())); break;
+    case boost::json::kind::null:
+        s.bind(i);
+        break;
+    case boost::json::kind::bool_:
+        s.bind(i, std::int64_t{v.get_bool() ? 1 : 0});
+        break;
+    case boost::json::kind::int64:
+        s.bind(i, std::int64_t{v.get_int64()});
+        break;
+    case boost::json::kind::uint64:
+        s.bind(i, static_cast<std::int64_t>(v.get_uint64()));
+        break;
+    case boost::json::kind::double_:
+        s.bind(i, v.get_double());
+        break;
+    case boost::json::kind::string:
+        s.bind(i, std::string_view(v.get_string()));
+        break;
     case boost::json::kind::array:
-    case boost::json::kind::object: s.bind(i, std::string_view(boost::json::serialize(v))); break;
+    case boost::json::kind::object:
+        s.bind(i, std::string_view(boost::json::serialize(v)));
+        break;
     }
 }
 
@@ -308,19 +328,23 @@ inline boost::json::value read(sqlite3_stmt* st, int i, data_value_type type) {
             return boost::json::value(n != 0);
         return boost::json::value(n);
     }
-    case SQLITE_FLOAT: return boost::json::value(sqlite3_column_double(st, i));
+    case SQLITE_FLOAT:
+        return boost::json::value(sqlite3_column_double(st, i));
     case SQLITE_TEXT:
     case SQLITE_BLOB: {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
-        return boost::json::value(boost::json::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i))));
+        return boost::json::value(
+            boost::json::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i))));
     }
-    default: return nullptr;
+    default:
+        return nullptr;
     }
 }
 
 inline std::string text(sqlite3_stmt* st, int i) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i))) : std::string();
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i)))
+             : std::string();
 }
 
 } // namespace concord::detail::sqlite

@@ -24,9 +24,9 @@ namespace concord::detail::sqlite {
 struct entity_table {
     std::string name;
     std::string quoted;
-    std::vector<std::string> columns;      // data columns, in table order
-    std::vector<data_value_type> types;    // their types (text for columns no longer in the schema)
-    std::string column_list;               // "\"A\", \"B\", …"
+    std::vector<std::string> columns;   // data columns, in table order
+    std::vector<data_value_type> types; // their types (text for columns no longer in the schema)
+    std::string column_list;            // "\"A\", \"B\", …"
 
     // Reads data columns starting at result column `first` into `out`; NULL is left absent.
     void read_fields(sqlite3_stmt* st, int first, boost::json::object& out) const {
@@ -49,8 +49,9 @@ struct entity_table {
 
 // Creates the entity's table when missing and appends columns the schema gained since; the
 // schema's columns are never dropped from the file (an older build may still read them).
-inline entity_table ensure_table(connection& c, const entity_schema& e, const std::string& system_columns,
-                                 std::size_t system_count, bool without_rowid) {
+inline entity_table ensure_table(connection& c, const entity_schema& e,
+                                 const std::string& system_columns, std::size_t system_count,
+                                 bool without_rowid) {
     entity_table t;
     t.name = e.name;
     t.quoted = quote(e.name);

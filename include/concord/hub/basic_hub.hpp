@@ -20,8 +20,8 @@
 #include <cstdint>
 #include <mutex>
 #include <string_view>
-#include <vector>
 #include <utility>
+#include <vector>
 
 namespace concord {
 
@@ -59,12 +59,19 @@ struct hub_options {
 
     Thread safety: safe; concurrent `sync()` calls are serialised by the store's transactions.
 */
-template <class Store, class Access = allow_all, class Clock = system_clock, class Resolver = field_lww>
+template <class Store, class Access = allow_all, class Clock = system_clock,
+          class Resolver = field_lww>
 class basic_hub {
-    static_assert(hub_store<Store>, "concord: Store does not model concord::hub_store (see docs/concepts/HubStore.md)");
-    static_assert(access_policy<Access>, "concord: Access does not model concord::access_policy (see docs/concepts/AccessPolicy.md)");
-    static_assert(clock<Clock>, "concord: Clock does not model concord::clock (see docs/concepts/Clock.md)");
-    static_assert(resolver<Resolver>, "concord: Resolver does not model concord::resolver (see docs/concepts/Resolver.md)");
+    static_assert(
+        hub_store<Store>,
+        "concord: Store does not model concord::hub_store (see docs/concepts/HubStore.md)");
+    static_assert(access_policy<Access>, "concord: Access does not model concord::access_policy "
+                                         "(see docs/concepts/AccessPolicy.md)");
+    static_assert(clock<Clock>,
+                  "concord: Clock does not model concord::clock (see docs/concepts/Clock.md)");
+    static_assert(
+        resolver<Resolver>,
+        "concord: Resolver does not model concord::resolver (see docs/concepts/Resolver.md)");
 
 public:
     using store_type = Store;
@@ -90,7 +97,8 @@ public:
         @param changes their `id` and `at` are ignored.
         @returns one outcome per change; or `unauthenticated`, `store_failed`.
     */
-    CONCORD_NODISCARD result<std::vector<outcome>> write(std::string_view credentials, std::vector<change> changes);
+    CONCORD_NODISCARD result<std::vector<outcome>> write(std::string_view credentials,
+                                                         std::vector<change> changes);
 
     /** Applies `op` (update with `values`, or remove) to every live record of `entity` that
         matches `where` and that the principal may read, in one transaction — DataService's
@@ -98,15 +106,15 @@ public:
         @returns one outcome per matched record (ordered by id); or `unauthenticated`,
         `unknown_entity`, `invalid_filter`, `store_failed`.
     */
-    CONCORD_NODISCARD result<std::vector<outcome>> write_where(std::string_view credentials, operation op,
-                                                               std::string_view entity, const filter& where,
-                                                               const boost::json::object& values = {});
+    CONCORD_NODISCARD result<std::vector<outcome>>
+    write_where(std::string_view credentials, operation op, std::string_view entity,
+                const filter& where, const boost::json::object& values = {});
 
     /** The live records of `entity` matching `where` that the principal may read, by id.
         @returns `unauthenticated`, `unknown_entity`, `invalid_filter`, `store_failed`.
     */
-    CONCORD_NODISCARD result<std::vector<hub_record>> select(std::string_view credentials, std::string_view entity,
-                                                             const filter& where = {});
+    CONCORD_NODISCARD result<std::vector<hub_record>>
+    select(std::string_view credentials, std::string_view entity, const filter& where = {});
 
     /// The hub's current time, as a stamp.
     stamp now();
@@ -121,7 +129,8 @@ private:
 
     outcome apply(transaction& tx, const principal& who, replica_id sender, const change& c);
     template <class F>
-    auto in_transaction(std::string_view credentials, F&& f) -> decltype(f(std::declval<transaction&>(), std::declval<const principal&>()));
+    auto in_transaction(std::string_view credentials, F&& f)
+        -> decltype(f(std::declval<transaction&>(), std::declval<const principal&>()));
     void answer_replay(transaction& tx, outcome& o);
 
     hub_options options_;

@@ -23,9 +23,12 @@ enum class operation : std::uint8_t { insert = 1, update = 2, remove = 3 };
 /// "insert", "update" or "remove".
 constexpr std::string_view to_string(operation op) noexcept {
     switch (op) {
-    case operation::insert: return "insert";
-    case operation::update: return "update";
-    case operation::remove: return "remove";
+    case operation::insert:
+        return "insert";
+    case operation::update:
+        return "update";
+    case operation::remove:
+        return "remove";
     }
     return "?";
 }

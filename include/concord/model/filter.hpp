@@ -39,7 +39,8 @@ enum class compare_op : std::uint8_t {
 
     A default-constructed filter matches every record. Build filters with `where`:
     @code
-    auto f = (where("Status") == "New" || where("Priority") >= 3) && where("Description").contains("vpn");
+    auto f = (where("Status") == "New" || where("Priority") >= 3) &&
+   where("Description").contains("vpn");
     @endcode
     The column `Id` compares the record id. Null (or absent) columns: `equal null` and
     `is_null` match them; `not_equal x` (x not null) matches them too — unlike SQL's `<>`, a
@@ -62,8 +63,12 @@ public:
         return f;
     }
 
-    friend filter operator&&(filter a, filter b) { return combine(kind::all_of, std::move(a), std::move(b)); }
-    friend filter operator||(filter a, filter b) { return combine(kind::any_of, std::move(a), std::move(b)); }
+    friend filter operator&&(filter a, filter b) {
+        return combine(kind::all_of, std::move(a), std::move(b));
+    }
+    friend filter operator||(filter a, filter b) {
+        return combine(kind::any_of, std::move(a), std::move(b));
+    }
     friend filter operator!(filter a) {
         filter f;
         f.kind_ = kind::negate;
@@ -74,8 +79,10 @@ public:
     /// True when `r` satisfies the filter.
     bool matches(const record& r) const {
         switch (kind_) {
-        case kind::all: return true;
-        case kind::compare: return test(r);
+        case kind::all:
+            return true;
+        case kind::compare:
+            return test(r);
         case kind::all_of:
             for (const auto& c : children_)
                 if (!c.matches(r))
@@ -86,7 +93,8 @@ public:
                 if (c.matches(r))
                     return true;
             return false;
-        case kind::negate: return !children_.front().matches(r);
+        case kind::negate:
+            return !children_.front().matches(r);
         }
         return false;
     }
@@ -177,7 +185,8 @@ private:
             return x < y ? -1 : x > y ? 1 : 0;
         }
         if (a.is_string() && b.is_string()) {
-            const int c = std::string_view(a.get_string()).compare(std::string_view(b.get_string()));
+            const int c =
+                std::string_view(a.get_string()).compare(std::string_view(b.get_string()));
             return c < 0 ? -1 : c > 0 ? 1 : 0;
         }
         if (a.is_bool() && b.is_bool())
@@ -196,16 +205,22 @@ private:
             v = &it->value();
         }
         switch (op_) {
-        case compare_op::is_null: return v->is_null();
-        case compare_op::is_not_null: return !v->is_null();
-        case compare_op::equal: return v->is_null() ? value_.is_null() : order(*v, value_) == 0;
-        case compare_op::not_equal: return v->is_null() ? !value_.is_null() : order(*v, value_) != 0;
-        case compare_op::less: return !v->is_null() && order(*v, value_) == -1;
+        case compare_op::is_null:
+            return v->is_null();
+        case compare_op::is_not_null:
+            return !v->is_null();
+        case compare_op::equal:
+            return v->is_null() ? value_.is_null() : order(*v, value_) == 0;
+        case compare_op::not_equal:
+            return v->is_null() ? !value_.is_null() : order(*v, value_) != 0;
+        case compare_op::less:
+            return !v->is_null() && order(*v, value_) == -1;
         case compare_op::less_or_equal: {
             const int o = v->is_null() ? 2 : order(*v, value_);
             return o == -1 || o == 0;
         }
-        case compare_op::greater: return !v->is_null() && order(*v, value_) == 1;
+        case compare_op::greater:
+            return !v->is_null() && order(*v, value_) == 1;
         case compare_op::greater_or_equal: {
             const int o = v->is_null() ? 2 : order(*v, value_);
             return o == 1 || o == 0;
@@ -238,12 +253,30 @@ class column_ref {
 public:
     explicit column_ref(std::string name) : name_(std::move(name)) {}
 
-    template <class T> filter operator==(T&& v) const { return make(compare_op::equal, std::forward<T>(v)); }
-    template <class T> filter operator!=(T&& v) const { return make(compare_op::not_equal, std::forward<T>(v)); }
-    template <class T> filter operator<(T&& v) const { return make(compare_op::less, std::forward<T>(v)); }
-    template <class T> filter operator<=(T&& v) const { return make(compare_op::less_or_equal, std::forward<T>(v)); }
-    template <class T> filter operator>(T&& v) const { return make(compare_op::greater, std::forward<T>(v)); }
-    template <class T> filter operator>=(T&& v) const { return make(compare_op::greater_or_equal, std::forward<T>(v)); }
+    template <class T>
+    filter operator==(T&& v) const {
+        return make(compare_op::equal, std::forward<T>(v));
+    }
+    template <class T>
+    filter operator!=(T&& v) const {
+        return make(compare_op::not_equal, std::forward<T>(v));
+    }
+    template <class T>
+    filter operator<(T&& v) const {
+        return make(compare_op::less, std::forward<T>(v));
+    }
+    template <class T>
+    filter operator<=(T&& v) const {
+        return make(compare_op::less_or_equal, std::forward<T>(v));
+    }
+    template <class T>
+    filter operator>(T&& v) const {
+        return make(compare_op::greater, std::forward<T>(v));
+    }
+    template <class T>
+    filter operator>=(T&& v) const {
+        return make(compare_op::greater_or_equal, std::forward<T>(v));
+    }
 
     filter contains(std::string_view s) const { return make(compare_op::contains, s); }
     filter starts_with(std::string_view s) const { return make(compare_op::starts_with, s); }
@@ -261,7 +294,9 @@ private:
 };
 
 /// Starts a filter on a column (or on `Id`).
-inline column_ref where(std::string column) { return column_ref(std::move(column)); }
+inline column_ref where(std::string column) {
+    return column_ref(std::move(column));
+}
 
 } // namespace concord
 

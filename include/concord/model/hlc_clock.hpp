@@ -21,7 +21,8 @@ namespace concord {
 struct system_clock {
     std::int64_t now_ms() const noexcept {
         using namespace std::chrono;
-        return duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        return duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     }
 };
 
@@ -49,7 +50,8 @@ template <class Clock = manual_clock>
 class offset_clock {
 public:
     explicit offset_clock(const Clock& base, std::int64_t offset_ms = 0) noexcept
-        : base_(&base), offset_ms_(offset_ms) {}
+        : base_(&base)
+        , offset_ms_(offset_ms) {}
 
     std::int64_t now_ms() const noexcept { return base_->now_ms() + offset_ms_; }
     void set_offset(std::int64_t ms) noexcept { offset_ms_ = ms; }
@@ -73,7 +75,8 @@ using manual_clock_ref = offset_clock<manual_clock>;
 */
 template <class Clock = system_clock>
 class hlc {
-    static_assert(clock<Clock>, "concord: Clock does not model concord::clock (see docs/concepts/Clock.md)");
+    static_assert(clock<Clock>,
+                  "concord: Clock does not model concord::clock (see docs/concepts/Clock.md)");
 
 public:
     hlc(Clock c, replica_id id, stamp last = {}) : clock_(std::move(c)), last_(last) {

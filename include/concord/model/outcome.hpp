@@ -50,22 +50,32 @@ enum class reject_reason : std::uint8_t {
 
 constexpr std::string_view to_string(outcome_kind k) noexcept {
     switch (k) {
-    case outcome_kind::applied: return "applied";
-    case outcome_kind::merged: return "merged";
-    case outcome_kind::superseded: return "superseded";
-    case outcome_kind::rejected: return "rejected";
-    case outcome_kind::duplicate: return "duplicate";
+    case outcome_kind::applied:
+        return "applied";
+    case outcome_kind::merged:
+        return "merged";
+    case outcome_kind::superseded:
+        return "superseded";
+    case outcome_kind::rejected:
+        return "rejected";
+    case outcome_kind::duplicate:
+        return "duplicate";
     }
     return "?";
 }
 
 constexpr std::string_view to_string(reject_reason r) noexcept {
     switch (r) {
-    case reject_reason::none: return "none";
-    case reject_reason::permission: return "permission";
-    case reject_reason::validation: return "validation";
-    case reject_reason::deleted: return "deleted";
-    case reject_reason::not_found: return "not found";
+    case reject_reason::none:
+        return "none";
+    case reject_reason::permission:
+        return "permission";
+    case reject_reason::validation:
+        return "validation";
+    case reject_reason::deleted:
+        return "deleted";
+    case reject_reason::not_found:
+        return "not found";
     }
     return "?";
 }
@@ -82,9 +92,9 @@ struct outcome {
     std::string record_id;
     outcome_kind kind = outcome_kind::applied;
     reject_reason reason = reject_reason::none;
-    error_code code;         ///< set for `rejected`
-    std::string message;     ///< for people: names the entity, record and field
-    std::string field;       ///< the column concerned by a rejection, if any
+    error_code code;           ///< set for `rejected`
+    std::string message;       ///< for people: names the entity, record and field
+    std::string field;         ///< the column concerned by a rejection, if any
     bool skew_clamped = false; ///< the stamp was ahead of the hub clock beyond the bound
     std::optional<hub_record> hub_copy;
     boost::json::object losing;

@@ -9,11 +9,10 @@
 #include <concord/error.hpp>
 
 #include <boost/json/object.hpp>
+#include <unistd.h>
 
 #include <cstdint>
 #include <random>
-
-#include <unistd.h>
 #include <string>
 #include <string_view>
 

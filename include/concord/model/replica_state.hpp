@@ -22,10 +22,10 @@ namespace concord {
 */
 struct replica_state {
     replica_id id{};
-    std::uint64_t next_seq = 1;      ///< the local sequence of the next change
-    stamp clock;                     ///< the hybrid logical clock's last value
-    std::uint64_t cursor = 0;        ///< the hub change sequence pulled up to
-    std::uint64_t acknowledged = 0;  ///< local changes up to here have their outcome recorded
+    std::uint64_t next_seq = 1;     ///< the local sequence of the next change
+    stamp clock;                    ///< the hybrid logical clock's last value
+    std::uint64_t cursor = 0;       ///< the hub change sequence pulled up to
+    std::uint64_t acknowledged = 0; ///< local changes up to here have their outcome recorded
     std::optional<std::int64_t> last_sync_ms; ///< when the last sync round completed
 
     friend bool operator==(const replica_state&, const replica_state&) = default;

@@ -61,17 +61,28 @@ enum class data_value_type : int {
 /// The DataService name of a type ("Guid", "Text", …).
 constexpr std::string_view to_string(data_value_type t) noexcept {
     switch (t) {
-    case data_value_type::guid: return "Guid";
-    case data_value_type::text: return "Text";
-    case data_value_type::integer: return "Integer";
-    case data_value_type::floating: return "Float";
-    case data_value_type::money: return "Money";
-    case data_value_type::date_time: return "DateTime";
-    case data_value_type::date: return "Date";
-    case data_value_type::time: return "Time";
-    case data_value_type::lookup: return "Lookup";
-    case data_value_type::enumeration: return "Enum";
-    case data_value_type::boolean: return "Boolean";
+    case data_value_type::guid:
+        return "Guid";
+    case data_value_type::text:
+        return "Text";
+    case data_value_type::integer:
+        return "Integer";
+    case data_value_type::floating:
+        return "Float";
+    case data_value_type::money:
+        return "Money";
+    case data_value_type::date_time:
+        return "DateTime";
+    case data_value_type::date:
+        return "Date";
+    case data_value_type::time:
+        return "Time";
+    case data_value_type::lookup:
+        return "Lookup";
+    case data_value_type::enumeration:
+        return "Enum";
+    case data_value_type::boolean:
+        return "Boolean";
     }
     return "?";
 }
@@ -88,8 +99,11 @@ struct column {
     column() = default;
     column(std::string n, data_value_type t, bool req = false, std::size_t max_len = 0,
            std::vector<boost::json::value> allowed_values = {})
-        : name(std::move(n)), type(t), required(req), max_length(max_len),
-          allowed(std::move(allowed_values)) {}
+        : name(std::move(n))
+        , type(t)
+        , required(req)
+        , max_length(max_len)
+        , allowed(std::move(allowed_values)) {}
 
     std::string name;
     data_value_type type = data_value_type::text;
@@ -267,14 +281,21 @@ inline bool utf8_length(std::string_view s, std::size_t& count) noexcept {
 
 inline std::string_view kind_name(const boost::json::value& v) noexcept {
     switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "boolean";
+    case boost::json::kind::null:
+        return "null";
+    case boost::json::kind::bool_:
+        return "boolean";
     case boost::json::kind::int64:
-    case boost::json::kind::uint64: return "integer";
-    case boost::json::kind::double_: return "number";
-    case boost::json::kind::string: return "string";
-    case boost::json::kind::array: return "array";
-    case boost::json::kind::object: return "object";
+    case boost::json::kind::uint64:
+        return "integer";
+    case boost::json::kind::double_:
+        return "number";
+    case boost::json::kind::string:
+        return "string";
+    case boost::json::kind::array:
+        return "array";
+    case boost::json::kind::object:
+        return "object";
     }
     return "?";
 }
@@ -299,8 +320,8 @@ inline result<void> validate_value(const column& col, const boost::json::value& 
             return fail(errc::missing_required, "is required");
         return {};
     }
-    const std::string expects =
-        "expects " + std::string(to_string(col.type)) + ", got " + std::string(detail::kind_name(v));
+    const std::string expects = "expects " + std::string(to_string(col.type)) + ", got " +
+                                std::string(detail::kind_name(v));
     switch (col.type) {
     case data_value_type::guid:
     case data_value_type::lookup:

@@ -86,7 +86,8 @@ inline std::string to_string(replica_id id) {
 inline result<replica_id> parse_replica_id(std::string_view s) {
     replica_id id;
     if (s.size() != 16 || !detail::get_hex(s, id.value))
-        return error(errc::invalid_stamp, "replica id '" + std::string(s) + "' is not 16 hex digits");
+        return error(errc::invalid_stamp,
+                     "replica id '" + std::string(s) + "' is not 16 hex digits");
     return id;
 }
 
@@ -109,7 +110,8 @@ inline result<stamp> parse_stamp(std::string_view s) {
     if (s.size() != 38 || s[12] != '-' || s[21] != '-' || !detail::get_hex(s.substr(0, 12), ms) ||
         !detail::get_hex(s.substr(13, 8), st.logical) ||
         !detail::get_hex(s.substr(22, 16), st.replica.value))
-        return error(errc::invalid_stamp, "stamp '" + std::string(s) + "' is not PPPPPPPPPPPP-LLLLLLLL-RRRRRRRRRRRRRRRR");
+        return error(errc::invalid_stamp, "stamp '" + std::string(s) +
+                                              "' is not PPPPPPPPPPPP-LLLLLLLL-RRRRRRRRRRRRRRRR");
     st.physical_ms = static_cast<std::int64_t>(ms);
     return st;
 }

@@ -20,24 +20,32 @@ namespace concord::protocol {
 namespace detail {
 
 inline boost::json::object parameter(const boost::json::value& v, data_value_type t) {
-    return {{"expressionType", 2}, {"parameter", boost::json::object{{"dataValueType", static_cast<int>(t)}, {"value", v}}}};
+    return {
+        {"expressionType", 2},
+        {"parameter", boost::json::object{{"dataValueType", static_cast<int>(t)}, {"value", v}}}};
 }
 
 inline boost::json::object id_filter(const std::string& id) {
-    boost::json::object cmp{{"filterType", 1},
-                            {"comparisonType", 3},
-                            {"isEnabled", true},
-                            {"leftExpression", boost::json::object{{"expressionType", 0}, {"columnPath", "Id"}}},
-                            {"rightExpression", parameter(boost::json::value(id), data_value_type::guid)}};
-    return {{"filterType", 6}, {"logicalOperation", 0}, {"isEnabled", true},
+    boost::json::object cmp{
+        {"filterType", 1},
+        {"comparisonType", 3},
+        {"isEnabled", true},
+        {"leftExpression", boost::json::object{{"expressionType", 0}, {"columnPath", "Id"}}},
+        {"rightExpression", parameter(boost::json::value(id), data_value_type::guid)}};
+    return {{"filterType", 6},
+            {"logicalOperation", 0},
+            {"isEnabled", true},
             {"items", boost::json::object{{"primaryFilter", std::move(cmp)}}}};
 }
 
 inline const char* type_of(operation op) {
     switch (op) {
-    case operation::insert: return "Terrasoft.Nui.ServiceModel.DataContract.InsertQuery";
-    case operation::update: return "Terrasoft.Nui.ServiceModel.DataContract.UpdateQuery";
-    case operation::remove: return "Terrasoft.Nui.ServiceModel.DataContract.DeleteQuery";
+    case operation::insert:
+        return "Terrasoft.Nui.ServiceModel.DataContract.InsertQuery";
+    case operation::update:
+        return "Terrasoft.Nui.ServiceModel.DataContract.UpdateQuery";
+    case operation::remove:
+        return "Terrasoft.Nui.ServiceModel.DataContract.DeleteQuery";
     }
     return "";
 }
@@ -70,7 +78,8 @@ inline reject_reason reason_of(std::string_view s) {
 }
 
 inline error_code code_of(std::int64_t v) {
-    return v > 0 && v <= static_cast<int>(errc::unsupported) ? make_error_code(static_cast<errc>(v)) : error_code{};
+    return v > 0 && v <= static_cast<int>(errc::unsupported) ? make_error_code(static_cast<errc>(v))
+                                                             : error_code{};
 }
 
 inline hub_record row_to_record(const boost::json::object& row, const std::string& entity) {
@@ -105,30 +114,35 @@ inline std::string encode_sync(const sync_request& req, const schema& s) {
             const entity_schema* e = s.find(c.entity);
             boost::json::object values;
             if (c.op == operation::insert)
-                values["Id"] = detail::parameter(boost::json::value(c.record_id), data_value_type::guid);
+                values["Id"] =
+                    detail::parameter(boost::json::value(c.record_id), data_value_type::guid);
             for (const auto& f : c.fields) {
                 const column* col = e ? e->find(f.key()) : nullptr;
-                values[f.key()] = detail::parameter(f.value(), col ? col->type : data_value_type::text);
+                values[f.key()] =
+                    detail::parameter(f.value(), col ? col->type : data_value_type::text);
             }
             it["columnValues"] = boost::json::object{{"items", std::move(values)}};
         }
         if (c.op != operation::insert)
             it["filters"] = detail::id_filter(c.record_id);
-        it["concordSync"] = boost::json::object{{"changeId", to_string(c.id)}, {"stamp", to_string(c.at)}};
+        it["concordSync"] =
+            boost::json::object{{"changeId", to_string(c.id)}, {"stamp", to_string(c.at)}};
         items.push_back(std::move(it));
     }
     if (req.pull)
         for (const std::string& e : req.pull->entities)
-            items.push_back(boost::json::object{{"__type", "Terrasoft.Nui.ServiceModel.DataContract.SelectQuery"},
-                                                {"rootSchemaName", e},
-                                                {"operationType", 0},
-                                                {"allColumns", true},
-                                                {"isPageable", true},
-                                                {"rowCount", req.pull->limit},
-                                                {"concordSync", boost::json::object{{"after", req.pull->after}}}});
-    boost::json::object body{{"items", std::move(items)},
-                             {"concordSync", boost::json::object{{"replica", to_string(req.replica)},
-                                                                 {"acknowledged", req.acknowledged}}}};
+            items.push_back(boost::json::object{
+                {"__type", "Terrasoft.Nui.ServiceModel.DataContract.SelectQuery"},
+                {"rootSchemaName", e},
+                {"operationType", 0},
+                {"allColumns", true},
+                {"isPageable", true},
+                {"rowCount", req.pull->limit},
+                {"concordSync", boost::json::object{{"after", req.pull->after}}}});
+    boost::json::object body{
+        {"items", std::move(items)},
+        {"concordSync", boost::json::object{{"replica", to_string(req.replica)},
+                                            {"acknowledged", req.acknowledged}}}};
     return boost::json::serialize(body);
 }
 
@@ -140,7 +154,8 @@ inline std::string encode_sync(const sync_request& req, const schema& s) {
     `protocol_error` when the answer does not fit the request.
 */
 inline result<sync_response> decode_sync(std::string_view body, const sync_request& req) {
-    auto parsed = parse_json(body, limits{std::size_t{1} << 31, 64, std::size_t{1} << 31, std::size_t{1} << 31});
+    auto parsed = parse_json(
+        body, limits{std::size_t{1} << 31, 64, std::size_t{1} << 31, std::size_t{1} << 31});
     if (!parsed)
         return error(errc::protocol_error, "the hub's answer: " + parsed.error().message);
     if (!parsed->is_object())
@@ -149,20 +164,23 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
     if (const boost::json::value* rs = find(o, "responseStatus"); rs && rs->is_object()) {
         const auto& st = rs->get_object();
         const int v = error_value(detail::text(st, "ErrorCode"));
-        return error(v ? make_error_code(static_cast<errc>(v)) : make_error_code(errc::protocol_error),
+        return error(v ? make_error_code(static_cast<errc>(v))
+                       : make_error_code(errc::protocol_error),
                      "the hub refused the request: " + detail::text(st, "Message"));
     }
     const boost::json::value* qr = find(o, "queryResults");
     const std::size_t pulls = req.pull ? req.pull->entities.size() : 0;
     if (qr == nullptr || !qr->is_array() || qr->get_array().size() != req.push.size() + pulls)
-        return error(errc::protocol_error, "the hub's answer has the wrong number of query results");
+        return error(errc::protocol_error,
+                     "the hub's answer has the wrong number of query results");
     const auto& results = qr->get_array();
     sync_response resp;
     resp.outcomes.reserve(req.push.size());
     for (std::size_t i = 0; i < req.push.size(); ++i) {
         const change& c = req.push[i];
         if (!results[i].is_object())
-            return error(errc::protocol_error, "query result " + std::to_string(i) + " is not an object");
+            return error(errc::protocol_error,
+                         "query result " + std::to_string(i) + " is not an object");
         const auto& r = results[i].get_object();
         outcome out;
         out.change = c.id;
@@ -172,12 +190,14 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
         if (x == nullptr || !x->is_object()) {
             const boost::json::value* ei = find(r, "errorInfo");
             if (ei == nullptr || !ei->is_object())
-                return error(errc::protocol_error, "query result " + std::to_string(i) + " carries no outcome");
+                return error(errc::protocol_error,
+                             "query result " + std::to_string(i) + " carries no outcome");
             const auto& e = ei->get_object();
             const boost::json::value* cc = find(e, "concordCode");
             out.kind = outcome_kind::rejected;
             out.reason = reject_reason::validation;
-            out.code = detail::code_of(cc && cc->is_int64() ? cc->get_int64() : static_cast<int>(errc::invalid_request));
+            out.code = detail::code_of(
+                cc && cc->is_int64() ? cc->get_int64() : static_cast<int>(errc::invalid_request));
             out.message = detail::text(e, "message");
             out.field = detail::text(e, "field");
             out.losing = c.fields;
@@ -186,7 +206,8 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
         }
         const auto& s = x->get_object();
         if (detail::text(s, "changeId") != to_string(c.id))
-            return error(errc::protocol_error, "query result " + std::to_string(i) + " answers another change");
+            return error(errc::protocol_error,
+                         "query result " + std::to_string(i) + " answers another change");
         out.kind = detail::kind_of(detail::text(s, "outcome"));
         out.reason = detail::reason_of(detail::text(s, "reason"));
         const boost::json::value* code = find(s, "code");
@@ -200,8 +221,8 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
         if (const boost::json::value* h = find(s, "hubCopy"); h && h->is_object()) {
             const auto& ho = h->get_object();
             const boost::json::value* vals = find(ho, "values");
-            hub_record copy = detail::row_to_record(vals && vals->is_object() ? vals->get_object() : boost::json::object{},
-                                                    c.entity);
+            hub_record copy = detail::row_to_record(
+                vals && vals->is_object() ? vals->get_object() : boost::json::object{}, c.entity);
             const boost::json::value* del = find(ho, "deleted");
             copy.deleted = del && del->is_bool() && del->get_bool();
             copy.seq = detail::count(find(ho, "seq"));
@@ -214,17 +235,21 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
     for (std::size_t k = 0; k < pulls; ++k) {
         const std::size_t i = req.push.size() + k;
         if (!results[i].is_object())
-            return error(errc::protocol_error, "query result " + std::to_string(i) + " is not an object");
+            return error(errc::protocol_error,
+                         "query result " + std::to_string(i) + " is not an object");
         const auto& r = results[i].get_object();
         const boost::json::value* ok = find(r, "success");
         if (ok == nullptr || !ok->is_bool() || !ok->get_bool()) {
             const boost::json::value* ei = find(r, "errorInfo");
-            return error(errc::protocol_error, "the pull of " + req.pull->entities[k] + " failed: " +
-                                                   (ei && ei->is_object() ? detail::text(ei->get_object(), "message") : std::string()));
+            return error(errc::protocol_error,
+                         "the pull of " + req.pull->entities[k] + " failed: " +
+                             (ei && ei->is_object() ? detail::text(ei->get_object(), "message")
+                                                    : std::string()));
         }
         const boost::json::value* rows = find(r, "rows");
         if (rows == nullptr || !rows->is_array())
-            return error(errc::protocol_error, "the pull of " + req.pull->entities[k] + " has no rows");
+            return error(errc::protocol_error,
+                         "the pull of " + req.pull->entities[k] + " has no rows");
         for (const auto& row : rows->get_array())
             if (row.is_object())
                 resp.rows.push_back(detail::row_to_record(row.get_object(), req.pull->entities[k]));

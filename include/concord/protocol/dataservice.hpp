@@ -30,9 +30,9 @@ namespace concord::protocol {
 
 /// Limits on what a request may be; each has a stable error code when exceeded.
 struct limits {
-    std::size_t max_body = 16 * 1024 * 1024; ///< bytes of a request body (16 MiB)
-    std::size_t max_depth = 32;              ///< JSON nesting (filters nest; 32 is ample)
-    std::size_t max_items = 10000;           ///< items in one BatchQuery
+    std::size_t max_body = 16 * 1024 * 1024;   ///< bytes of a request body (16 MiB)
+    std::size_t max_depth = 32;                ///< JSON nesting (filters nest; 32 is ample)
+    std::size_t max_items = 10000;             ///< items in one BatchQuery
     std::size_t max_value_bytes = 1024 * 1024; ///< bytes of one string value (1 MiB)
 };
 
@@ -44,22 +44,51 @@ inline constexpr std::string_view type_namespace = "Terrasoft.Nui.ServiceModel.D
 inline constexpr std::string_view assembly_suffix = ", Terrasoft.Nui.ServiceModel";
 
 /// FilterType codes.
-enum class filter_type : int { none = 0, compare = 1, is_null = 2, between = 3, in = 4, exists = 5, group = 6 };
+enum class filter_type : int {
+    none = 0,
+    compare = 1,
+    is_null = 2,
+    between = 3,
+    in = 4,
+    exists = 5,
+    group = 6
+};
 
 /// ComparisonType codes.
 enum class comparison_type : int {
-    between = 0, is_null = 1, is_not_null = 2, equal = 3, not_equal = 4, less = 5, less_or_equal = 6,
-    greater = 7, greater_or_equal = 8, start_with = 9, not_start_with = 10, contain = 11,
-    not_contain = 12, end_with = 13, not_end_with = 14, exists = 15, not_exists = 16,
+    between = 0,
+    is_null = 1,
+    is_not_null = 2,
+    equal = 3,
+    not_equal = 4,
+    less = 5,
+    less_or_equal = 6,
+    greater = 7,
+    greater_or_equal = 8,
+    start_with = 9,
+    not_start_with = 10,
+    contain = 11,
+    not_contain = 12,
+    end_with = 13,
+    not_end_with = 14,
+    exists = 15,
+    not_exists = 16,
 };
 
 /// ExpressionType codes.
-enum class expression_type : int { schema_column = 0, function = 1, parameter = 2, sub_query = 3, arithmetic = 4 };
+enum class expression_type : int {
+    schema_column = 0,
+    function = 1,
+    parameter = 2,
+    sub_query = 3,
+    arithmetic = 4
+};
 
 /// The contract named by a `__type` value ("InsertQuery", …) without its qualification, or
 /// an empty view when it is not a DataService contract name.
 inline std::string_view contract_name(std::string_view type) noexcept {
-    if (type.size() > assembly_suffix.size() && type.substr(type.size() - assembly_suffix.size()) == assembly_suffix)
+    if (type.size() > assembly_suffix.size() &&
+        type.substr(type.size() - assembly_suffix.size()) == assembly_suffix)
         type.remove_suffix(assembly_suffix.size());
     if (type.substr(0, type_namespace.size()) != type_namespace)
         return {};
@@ -71,36 +100,66 @@ inline std::string_view error_name(const error_code& ec) noexcept {
     if (ec.category() != error_category())
         return "Error";
     switch (static_cast<errc>(ec.value())) {
-    case errc::unknown_entity: return "UnknownEntity";
-    case errc::unknown_column: return "UnknownColumn";
-    case errc::type_mismatch: return "TypeMismatch";
-    case errc::missing_required: return "MissingRequired";
-    case errc::value_too_long: return "ValueTooLong";
-    case errc::value_not_allowed: return "ValueNotAllowed";
-    case errc::record_not_found: return "RecordNotFound";
-    case errc::record_exists: return "RecordExists";
-    case errc::invalid_filter: return "InvalidFilter";
-    case errc::invalid_id: return "InvalidId";
-    case errc::invalid_stamp: return "InvalidStamp";
-    case errc::permission_denied: return "AccessDenied";
-    case errc::record_deleted: return "RecordDeleted";
-    case errc::stamp_from_future: return "StampFromFuture";
-    case errc::transport_failed: return "TransportFailed";
-    case errc::timeout: return "Timeout";
-    case errc::protocol_error: return "ProtocolError";
-    case errc::store_failed: return "StoreFailed";
-    case errc::cursor_expired: return "CursorExpired";
-    case errc::pending_changes: return "PendingChanges";
-    case errc::unauthenticated: return "Unauthenticated";
-    case errc::foreign_change: return "ForeignChange";
-    case errc::sync_log_entry_not_found: return "SyncLogEntryNotFound";
-    case errc::action_not_applicable: return "ActionNotApplicable";
-    case errc::malformed_json: return "MalformedJson";
-    case errc::body_too_large: return "BodyTooLarge";
-    case errc::nesting_too_deep: return "NestingTooDeep";
-    case errc::unknown_type: return "UnknownType";
-    case errc::invalid_request: return "InvalidRequest";
-    case errc::unsupported: return "NotSupported";
+    case errc::unknown_entity:
+        return "UnknownEntity";
+    case errc::unknown_column:
+        return "UnknownColumn";
+    case errc::type_mismatch:
+        return "TypeMismatch";
+    case errc::missing_required:
+        return "MissingRequired";
+    case errc::value_too_long:
+        return "ValueTooLong";
+    case errc::value_not_allowed:
+        return "ValueNotAllowed";
+    case errc::record_not_found:
+        return "RecordNotFound";
+    case errc::record_exists:
+        return "RecordExists";
+    case errc::invalid_filter:
+        return "InvalidFilter";
+    case errc::invalid_id:
+        return "InvalidId";
+    case errc::invalid_stamp:
+        return "InvalidStamp";
+    case errc::permission_denied:
+        return "AccessDenied";
+    case errc::record_deleted:
+        return "RecordDeleted";
+    case errc::stamp_from_future:
+        return "StampFromFuture";
+    case errc::transport_failed:
+        return "TransportFailed";
+    case errc::timeout:
+        return "Timeout";
+    case errc::protocol_error:
+        return "ProtocolError";
+    case errc::store_failed:
+        return "StoreFailed";
+    case errc::cursor_expired:
+        return "CursorExpired";
+    case errc::pending_changes:
+        return "PendingChanges";
+    case errc::unauthenticated:
+        return "Unauthenticated";
+    case errc::foreign_change:
+        return "ForeignChange";
+    case errc::sync_log_entry_not_found:
+        return "SyncLogEntryNotFound";
+    case errc::action_not_applicable:
+        return "ActionNotApplicable";
+    case errc::malformed_json:
+        return "MalformedJson";
+    case errc::body_too_large:
+        return "BodyTooLarge";
+    case errc::nesting_too_deep:
+        return "NestingTooDeep";
+    case errc::unknown_type:
+        return "UnknownType";
+    case errc::invalid_request:
+        return "InvalidRequest";
+    case errc::unsupported:
+        return "NotSupported";
     }
     return "Error";
 }
@@ -123,7 +182,8 @@ inline const boost::json::value* find(const boost::json::object& o, std::string_
             continue;
         bool same = true;
         for (std::size_t i = 0; i < k.size() && same; ++i)
-            same = std::tolower(static_cast<unsigned char>(k[i])) == std::tolower(static_cast<unsigned char>(key[i]));
+            same = std::tolower(static_cast<unsigned char>(k[i])) ==
+                   std::tolower(static_cast<unsigned char>(key[i]));
         if (same)
             return &kv.value();
     }
@@ -137,7 +197,8 @@ inline const boost::json::value* find(const boost::json::object& o, std::string_
 inline result<boost::json::value> parse_json(std::string_view body, const limits& lim) {
     if (body.size() > lim.max_body)
         return error(errc::body_too_large, "the request body has " + std::to_string(body.size()) +
-                                               " bytes; the limit is " + std::to_string(lim.max_body));
+                                               " bytes; the limit is " +
+                                               std::to_string(lim.max_body));
     boost::json::parse_options opt;
     opt.max_depth = lim.max_depth;
     boost::json::stream_parser p({}, opt);
@@ -147,7 +208,8 @@ inline result<boost::json::value> parse_json(std::string_view body, const limits
         p.finish(ec);
     if (ec) {
         if (ec == boost::json::error::too_deep)
-            return error(errc::nesting_too_deep, "JSON nesting deeper than " + std::to_string(lim.max_depth));
+            return error(errc::nesting_too_deep,
+                         "JSON nesting deeper than " + std::to_string(lim.max_depth));
         return error(errc::malformed_json, "malformed JSON: " + ec.message());
     }
     return p.release();
@@ -158,33 +220,38 @@ inline result<boost::json::value> parse_json(std::string_view body, const limits
     the declared DataValueType against the column's.
     @param where names the item and column for messages.
 */
-inline result<boost::json::value> decode_parameter(const boost::json::object& parameter, const column& col,
-                                                   std::string_view where, const limits& lim) {
+inline result<boost::json::value> decode_parameter(const boost::json::object& parameter,
+                                                   const column& col, std::string_view where,
+                                                   const limits& lim) {
     const boost::json::value* v = find(parameter, "value");
     boost::json::value value = v ? *v : boost::json::value(nullptr);
     if (const boost::json::value* t = find(parameter, "dataValueType")) {
         if (!t->is_int64() || t->get_int64() < 0 || t->get_int64() > 50 ||
             !is_supported(static_cast<int>(t->get_int64())))
-            return error(errc::type_mismatch, std::string(where) + ": dataValueType " + boost::json::serialize(*t) +
-                                                  " is not one concord accepts (0, 1, 4–12)",
+            return error(errc::type_mismatch,
+                         std::string(where) + ": dataValueType " + boost::json::serialize(*t) +
+                             " is not one concord accepts (0, 1, 4–12)",
                          col.name);
         const auto declared = static_cast<data_value_type>(t->get_int64());
-        const bool compatible = declared == col.type ||
-                                (declared == data_value_type::guid && col.type == data_value_type::lookup) ||
-                                (declared == data_value_type::lookup && col.type == data_value_type::guid) ||
-                                (declared == data_value_type::integer && col.type == data_value_type::enumeration);
+        const bool compatible =
+            declared == col.type ||
+            (declared == data_value_type::guid && col.type == data_value_type::lookup) ||
+            (declared == data_value_type::lookup && col.type == data_value_type::guid) ||
+            (declared == data_value_type::integer && col.type == data_value_type::enumeration);
         if (!compatible)
-            return error(errc::type_mismatch, std::string(where) + ": column '" + col.name + "' is " +
-                                                  std::string(to_string(col.type)) + ", the parameter says " +
-                                                  std::string(to_string(declared)),
+            return error(errc::type_mismatch,
+                         std::string(where) + ": column '" + col.name + "' is " +
+                             std::string(to_string(col.type)) + ", the parameter says " +
+                             std::string(to_string(declared)),
                          col.name);
     }
     if (value.is_string() && value.get_string().size() > lim.max_value_bytes)
-        return error(errc::body_too_large, std::string(where) + ": the value of column '" + col.name + "' exceeds " +
-                                               std::to_string(lim.max_value_bytes) + " bytes",
+        return error(errc::body_too_large,
+                     std::string(where) + ": the value of column '" + col.name + "' exceeds " +
+                         std::to_string(lim.max_value_bytes) + " bytes",
                      col.name);
-    const bool temporal = col.type == data_value_type::date_time || col.type == data_value_type::date ||
-                          col.type == data_value_type::time;
+    const bool temporal = col.type == data_value_type::date_time ||
+                          col.type == data_value_type::date || col.type == data_value_type::time;
     if (temporal && value.is_string()) {
         const std::string_view s = value.get_string();
         if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
@@ -195,7 +262,8 @@ inline result<boost::json::value> decode_parameter(const boost::json::object& pa
         }
     }
     // A lookup may come as {"value": guid, "displayValue": …}, as DataService rows carry it.
-    if ((col.type == data_value_type::lookup || col.type == data_value_type::enumeration) && value.is_object())
+    if ((col.type == data_value_type::lookup || col.type == data_value_type::enumeration) &&
+        value.is_object())
         if (const boost::json::value* inner = find(value.get_object(), "value"))
             value = *inner;
     return value;

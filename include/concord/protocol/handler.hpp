@@ -31,7 +31,9 @@ struct answer {
 namespace detail {
 
 inline boost::json::object error_info(const error& e) {
-    return {{"errorCode", error_name(e.code)}, {"message", e.message}, {"concordCode", e.code.value()},
+    return {{"errorCode", error_name(e.code)},
+            {"message", e.message},
+            {"concordCode", e.code.value()},
             {"field", e.field}};
 }
 
@@ -55,18 +57,19 @@ inline boost::json::object encode_outcome(const outcome& o) {
                           {"losing", o.losing}};
     if (o.hub_copy) {
         boost::json::object h = values_of(*o.hub_copy);
-        x["hubCopy"] = boost::json::object{{"values", std::move(h)}, {"deleted", o.hub_copy->deleted},
-                                           {"seq", o.hub_copy->seq}};
+        x["hubCopy"] = boost::json::object{
+            {"values", std::move(h)}, {"deleted", o.hub_copy->deleted}, {"seq", o.hub_copy->seq}};
     }
     return x;
 }
 
 inline boost::json::object write_result(const outcome& o, const boost::json::value& query_id) {
     const bool ok = o.kind != outcome_kind::rejected;
-    boost::json::object r{{"id", o.record_id},
-                          {"rowsAffected", o.kind == outcome_kind::applied || o.kind == outcome_kind::merged ? 1 : 0},
-                          {"nextPrcElReady", false},
-                          {"success", ok}};
+    boost::json::object r{
+        {"id", o.record_id},
+        {"rowsAffected", o.kind == outcome_kind::applied || o.kind == outcome_kind::merged ? 1 : 0},
+        {"nextPrcElReady", false},
+        {"success", ok}};
     if (!ok)
         r["errorInfo"] = error_info(error(o.code, o.message, o.field));
     if (!query_id.is_null())
@@ -74,7 +77,8 @@ inline boost::json::object write_result(const outcome& o, const boost::json::val
     return r;
 }
 
-inline boost::json::object row_config(const entity_schema& e, const std::vector<std::pair<std::string, std::string>>& cols) {
+inline boost::json::object
+row_config(const entity_schema& e, const std::vector<std::pair<std::string, std::string>>& cols) {
     boost::json::object rc;
     for (const auto& [alias, col] : cols) {
         const column* c = e.find(col);
@@ -138,22 +142,27 @@ public:
         } else {
             out = std::move(results.at(0).as_object());
         }
-        out["concordSync"] = boost::json::object{{"hubTime", to_string(hub_time ? *hub_time : hub_->now())}};
+        out["concordSync"] =
+            boost::json::object{{"hubTime", to_string(hub_time ? *hub_time : hub_->now())}};
         return answer{200, boost::json::serialize(out)};
     }
 
 private:
     static answer failure(unsigned status, const error& e) {
-        boost::json::object rs{{"ErrorCode", error_name(e.code)},
-                               {"Message", e.message},
-                               {"Errors", boost::json::array{boost::json::object{
-                                              {"ErrorCode", error_name(e.code)}, {"FieldName", e.field}, {"Message", e.message}}}}};
+        boost::json::object rs{
+            {"ErrorCode", error_name(e.code)},
+            {"Message", e.message},
+            {"Errors", boost::json::array{boost::json::object{{"ErrorCode", error_name(e.code)},
+                                                              {"FieldName", e.field},
+                                                              {"Message", e.message}}}}};
         boost::json::object out{{"responseStatus", std::move(rs)}, {"success", false}};
         return answer{status, boost::json::serialize(out)};
     }
 
     static boost::json::object item_failure(const item& it, const error& e) {
-        boost::json::object r{{"rowsAffected", 0}, {"nextPrcElReady", false}, {"success", false},
+        boost::json::object r{{"rowsAffected", 0},
+                              {"nextPrcElReady", false},
+                              {"success", false},
                               {"errorInfo", detail::error_info(e)}};
         if (!it.query_id.is_null())
             r["queryId"] = it.query_id;
@@ -162,11 +171,13 @@ private:
 
     static change to_change(const query& q) {
         change c;
-        c.op = q.type == operation_type::insert ? operation::insert
+        c.op = q.type == operation_type::insert   ? operation::insert
                : q.type == operation_type::update ? operation::update
-                                                   : operation::remove;
+                                                  : operation::remove;
         c.entity = q.entity;
-        c.record_id = q.type == operation_type::insert ? (q.record_id.empty() ? new_guid() : q.record_id) : *q.where_id;
+        c.record_id = q.type == operation_type::insert
+                          ? (q.record_id.empty() ? new_guid() : q.record_id)
+                          : *q.where_id;
         c.fields = q.values;
         if (q.sync) {
             c.id = q.sync->id;
@@ -175,7 +186,8 @@ private:
         return c;
     }
 
-    result<stamp> run_sync(const batch_request& b, std::string_view credentials, boost::json::array& results) {
+    result<stamp> run_sync(const batch_request& b, std::string_view credentials,
+                           boost::json::array& results) {
         sync_request req;
         req.replica = *b.replica;
         req.acknowledged = b.acknowledged;
@@ -188,15 +200,18 @@ private:
             } else if (it.q->type == operation_type::select) {
                 if (it.q->pull_after) {
                     if (!req.pull)
-                        req.pull = pull_request{*it.q->pull_after, it.q->row_count.value_or(1000), {}};
+                        req.pull =
+                            pull_request{*it.q->pull_after, it.q->row_count.value_or(1000), {}};
                     req.pull->entities.push_back(it.q->entity);
                     pull_items.push_back(i);
                 } else {
                     plain_selects.push_back(i);
                 }
             } else if (!it.q->sync) {
-                results[i] = item_failure(it, error(errc::invalid_request, "items[" + std::to_string(i) +
-                                                                               "]: a synced batch needs concordSync on every write"));
+                results[i] = item_failure(
+                    it, error(errc::invalid_request,
+                              "items[" + std::to_string(i) +
+                                  "]: a synced batch needs concordSync on every write"));
             } else {
                 req.push.push_back(to_change(*it.q));
                 push_items.push_back(i);
@@ -227,7 +242,8 @@ private:
                                   {"rowsAffected", n},
                                   {"nextPrcElReady", false},
                                   {"success", true},
-                                  {"concordSync", boost::json::object{{"cursor", resp->cursor}, {"more", resp->more}}}};
+                                  {"concordSync", boost::json::object{{"cursor", resp->cursor},
+                                                                      {"more", resp->more}}}};
             if (!it.query_id.is_null())
                 r["queryId"] = it.query_id;
             results[i] = std::move(r);
@@ -241,23 +257,30 @@ private:
         return resp->hub_time;
     }
 
-    result<void> run_online(const batch_request& b, std::string_view credentials, boost::json::array& results) {
+    result<void> run_online(const batch_request& b, std::string_view credentials,
+                            boost::json::array& results) {
         bool stopped = false;
         for (std::size_t i = 0; i < b.items.size(); ++i) {
             const item& it = b.items[i];
             if (stopped) {
-                results[i] = item_failure(it, error(errc::invalid_request, "items[" + std::to_string(i) +
-                                                                               "]: not executed after an earlier failure"));
+                results[i] =
+                    item_failure(it, error(errc::invalid_request,
+                                           "items[" + std::to_string(i) +
+                                               "]: not executed after an earlier failure"));
                 results[i].as_object()["errorInfo"].as_object()["errorCode"] = "NotExecuted";
                 continue;
             }
             if (it.err) {
                 results[i] = item_failure(it, *it.err);
             } else if (it.q->sync || it.q->pull_after) {
-                results[i] = item_failure(it, error(errc::invalid_request, "items[" + std::to_string(i) +
-                                                                               "]: concordSync on an item needs concordSync.replica on the batch"));
+                results[i] = item_failure(
+                    it,
+                    error(errc::invalid_request,
+                          "items[" + std::to_string(i) +
+                              "]: concordSync on an item needs concordSync.replica on the batch"));
             } else {
-                auto r = it.q->type == operation_type::select ? run_select(it, credentials) : run_write(it, credentials);
+                auto r = it.q->type == operation_type::select ? run_select(it, credentials)
+                                                              : run_write(it, credentials);
                 if (!r) {
                     if (r.error() == errc::unauthenticated || r.error() == errc::store_failed)
                         return r.error();
@@ -279,8 +302,9 @@ private:
                 return out.error();
             return detail::write_result(out->front(), it.query_id);
         }
-        auto out = hub_->write_where(credentials, q.type == operation_type::update ? operation::update : operation::remove,
-                                     q.entity, q.where, q.values);
+        auto out = hub_->write_where(
+            credentials, q.type == operation_type::update ? operation::update : operation::remove,
+            q.entity, q.where, q.values);
         if (!out)
             return out.error();
         std::size_t affected = 0;
@@ -291,9 +315,11 @@ private:
             else if (o.kind != outcome_kind::superseded)
                 ++affected;
         }
-        boost::json::object r{{"rowsAffected", affected}, {"nextPrcElReady", false}, {"success", failed == nullptr}};
+        boost::json::object r{
+            {"rowsAffected", affected}, {"nextPrcElReady", false}, {"success", failed == nullptr}};
         if (failed)
-            r["errorInfo"] = detail::error_info(error(failed->code, failed->message, failed->field));
+            r["errorInfo"] =
+                detail::error_info(error(failed->code, failed->message, failed->field));
         if (!it.query_id.is_null())
             r["queryId"] = it.query_id;
         return r;
@@ -310,14 +336,15 @@ private:
         }
         const entity_schema& e = *hub_->options().schema.find(q.entity);
         if (!q.order.empty())
-            std::stable_sort(rows->begin(), rows->end(), [&](const hub_record& a, const hub_record& b) {
-                for (const order_by& ob : q.order) {
-                    const int c = compare(a, b, ob.column);
-                    if (c != 0)
-                        return ob.descending ? c > 0 : c < 0;
-                }
-                return false;
-            });
+            std::stable_sort(rows->begin(), rows->end(),
+                             [&](const hub_record& a, const hub_record& b) {
+                                 for (const order_by& ob : q.order) {
+                                     const int c = compare(a, b, ob.column);
+                                     if (c != 0)
+                                         return ob.descending ? c > 0 : c < 0;
+                                 }
+                                 return false;
+                             });
         std::vector<std::pair<std::string, std::string>> cols = q.columns;
         if (q.all_columns) {
             cols.clear();
@@ -327,7 +354,8 @@ private:
         }
         boost::json::array out;
         const std::size_t first = std::min(q.rows_offset, rows->size());
-        const std::size_t last = q.row_count ? std::min(rows->size(), first + *q.row_count) : rows->size();
+        const std::size_t last =
+            q.row_count ? std::min(rows->size(), first + *q.row_count) : rows->size();
         for (std::size_t k = first; k < last; ++k) {
             const hub_record& h = (*rows)[k];
             boost::json::object row;

@@ -41,11 +41,11 @@ struct order_by {
 struct query {
     operation_type type = operation_type::select;
     std::string entity;
-    boost::json::value query_id;           ///< echoed in the result as sent (null: none)
-    std::string record_id;                 ///< insert: the Id column, when sent
-    boost::json::object values;            ///< insert / update column values
-    filter where;                          ///< update / delete / select
-    std::optional<std::string> where_id;   ///< the filter is exactly `Id = <guid>`
+    boost::json::value query_id;         ///< echoed in the result as sent (null: none)
+    std::string record_id;               ///< insert: the Id column, when sent
+    boost::json::object values;          ///< insert / update column values
+    filter where;                        ///< update / delete / select
+    std::optional<std::string> where_id; ///< the filter is exactly `Id = <guid>`
     bool all_columns = false;
     std::vector<std::pair<std::string, std::string>> columns; ///< (alias, column)
     std::vector<order_by> order;
@@ -73,9 +73,13 @@ struct batch_request {
 namespace detail {
 
 // `where` names the item in messages here, so the filter builder goes by another name.
-inline column_ref where_(std::string column) { return concord::where(std::move(column)); }
+inline column_ref where_(std::string column) {
+    return concord::where(std::move(column));
+}
 
-inline std::string at_item(std::size_t i) { return "items[" + std::to_string(i) + "]"; }
+inline std::string at_item(std::size_t i) {
+    return "items[" + std::to_string(i) + "]";
+}
 
 inline result<std::string> column_path(const boost::json::value* expr, const std::string& where) {
     if (expr == nullptr || !expr->is_object())
@@ -83,27 +87,29 @@ inline result<std::string> column_path(const boost::json::value* expr, const std
     const auto& o = expr->get_object();
     const boost::json::value* t = find(o, "expressionType");
     if (t != nullptr && !(t->is_int64() && t->get_int64() == 0))
-        return error(errc::unsupported, where + ": only column expressions (expressionType 0) are supported here");
+        return error(errc::unsupported,
+                     where + ": only column expressions (expressionType 0) are supported here");
     const boost::json::value* p = find(o, "columnPath");
     if (p == nullptr || !p->is_string())
         return error(errc::invalid_request, where + ": columnPath is missing");
     std::string path(p->get_string());
     if (path.find('.') != std::string::npos || path.find('[') != std::string::npos)
-        return error(errc::unsupported, where + ": column path '" + path + "' crosses entities; not supported",
-                     path);
+        return error(errc::unsupported,
+                     where + ": column path '" + path + "' crosses entities; not supported", path);
     return path;
 }
 
 // A parameter expression's value, typed by the column it is compared with.
-inline result<boost::json::value> parameter_value(const boost::json::value* expr, const entity_schema& e,
-                                                  const std::string& column, const std::string& where,
-                                                  const limits& lim) {
+inline result<boost::json::value> parameter_value(const boost::json::value* expr,
+                                                  const entity_schema& e, const std::string& column,
+                                                  const std::string& where, const limits& lim) {
     if (expr == nullptr || !expr->is_object())
         return error(errc::invalid_request, where + ": expected a parameter expression");
     const auto& o = expr->get_object();
     const boost::json::value* t = find(o, "expressionType");
     if (t != nullptr && !(t->is_int64() && t->get_int64() == 2))
-        return error(errc::unsupported, where + ": only parameter expressions (expressionType 2) are supported here");
+        return error(errc::unsupported,
+                     where + ": only parameter expressions (expressionType 2) are supported here");
     const boost::json::value* p = find(o, "parameter");
     if (p == nullptr || !p->is_object())
         return error(errc::invalid_request, where + ": parameter is missing");
@@ -113,12 +119,13 @@ inline result<boost::json::value> parameter_value(const boost::json::value* expr
     }
     const concord::column* col = e.find(column);
     if (col == nullptr)
-        return error(errc::unknown_column, where + ": entity '" + e.name + "' has no column '" + column + "'", column);
+        return error(errc::unknown_column,
+                     where + ": entity '" + e.name + "' has no column '" + column + "'", column);
     return decode_parameter(p->get_object(), *col, where, lim);
 }
 
-inline result<filter> parse_filter(const boost::json::value& v, const entity_schema& e, const std::string& where,
-                                   const limits& lim) {
+inline result<filter> parse_filter(const boost::json::value& v, const entity_schema& e,
+                                   const std::string& where, const limits& lim) {
     if (!v.is_object())
         return error(errc::invalid_request, where + ": a filter must be an object");
     const auto& o = v.get_object();
@@ -139,12 +146,15 @@ inline result<filter> parse_filter(const boost::json::value& v, const entity_sch
         bool first = true;
         if (items != nullptr && items->is_object())
             for (const auto& kv : items->get_object()) {
-                auto child = parse_filter(kv.value(), e, where + ".items." + std::string(kv.key()), lim);
+                auto child =
+                    parse_filter(kv.value(), e, where + ".items." + std::string(kv.key()), lim);
                 if (!child)
                     return child.error();
                 if (child->type() == filter::kind::all)
                     continue;
-                f = first ? std::move(*child) : (any ? std::move(f) || std::move(*child) : std::move(f) && std::move(*child));
+                f = first ? std::move(*child)
+                          : (any ? std::move(f) || std::move(*child)
+                                 : std::move(f) && std::move(*child));
                 first = false;
             }
         else if (items != nullptr && !items->is_null())
@@ -155,16 +165,29 @@ inline result<filter> parse_filter(const boost::json::value& v, const entity_sch
         auto col = column_path(find(o, "leftExpression"), where + ".leftExpression");
         if (!col)
             return col.error();
-        auto val = parameter_value(find(o, "rightExpression"), e, *col, where + ".rightExpression", lim);
+        auto val =
+            parameter_value(find(o, "rightExpression"), e, *col, where + ".rightExpression", lim);
         if (!val)
             return val.error();
         switch (static_cast<comparison_type>(cmp)) {
-        case comparison_type::equal: f = where_(*col) == std::move(*val); break;
-        case comparison_type::not_equal: f = where_(*col) != std::move(*val); break;
-        case comparison_type::less: f = where_(*col) < std::move(*val); break;
-        case comparison_type::less_or_equal: f = where_(*col) <= std::move(*val); break;
-        case comparison_type::greater: f = where_(*col) > std::move(*val); break;
-        case comparison_type::greater_or_equal: f = where_(*col) >= std::move(*val); break;
+        case comparison_type::equal:
+            f = where_(*col) == std::move(*val);
+            break;
+        case comparison_type::not_equal:
+            f = where_(*col) != std::move(*val);
+            break;
+        case comparison_type::less:
+            f = where_(*col) < std::move(*val);
+            break;
+        case comparison_type::less_or_equal:
+            f = where_(*col) <= std::move(*val);
+            break;
+        case comparison_type::greater:
+            f = where_(*col) > std::move(*val);
+            break;
+        case comparison_type::greater_or_equal:
+            f = where_(*col) >= std::move(*val);
+            break;
         case comparison_type::start_with:
         case comparison_type::not_start_with:
         case comparison_type::contain:
@@ -172,12 +195,15 @@ inline result<filter> parse_filter(const boost::json::value& v, const entity_sch
         case comparison_type::end_with:
         case comparison_type::not_end_with: {
             if (!val->is_string())
-                return error(errc::type_mismatch, where + ".rightExpression: text comparison needs a string", *col);
+                return error(errc::type_mismatch,
+                             where + ".rightExpression: text comparison needs a string", *col);
             const std::string_view s = val->get_string();
             const auto c = static_cast<comparison_type>(cmp);
-            f = c == comparison_type::start_with || c == comparison_type::not_start_with ? where_(*col).starts_with(s)
-                : c == comparison_type::contain || c == comparison_type::not_contain     ? where_(*col).contains(s)
-                                                                                         : where_(*col).ends_with(s);
+            f = c == comparison_type::start_with || c == comparison_type::not_start_with
+                    ? where_(*col).starts_with(s)
+                : c == comparison_type::contain || c == comparison_type::not_contain
+                    ? where_(*col).contains(s)
+                    : where_(*col).ends_with(s);
             if (c == comparison_type::not_start_with || c == comparison_type::not_contain ||
                 c == comparison_type::not_end_with)
                 f = !std::move(f);
@@ -194,7 +220,8 @@ inline result<filter> parse_filter(const boost::json::value& v, const entity_sch
         if (!col)
             return col.error();
         const boost::json::value* isnull = find(o, "isNull");
-        const bool want_null = cmp == 2 ? false : (isnull == nullptr || !isnull->is_bool() || isnull->get_bool());
+        const bool want_null =
+            cmp == 2 ? false : (isnull == nullptr || !isnull->is_bool() || isnull->get_bool());
         f = want_null ? where_(*col).is_null() : where_(*col).is_not_null();
         break;
     }
@@ -202,10 +229,12 @@ inline result<filter> parse_filter(const boost::json::value& v, const entity_sch
         auto col = column_path(find(o, "leftExpression"), where + ".leftExpression");
         if (!col)
             return col.error();
-        auto lo = parameter_value(find(o, "rightLessExpression"), e, *col, where + ".rightLessExpression", lim);
+        auto lo = parameter_value(find(o, "rightLessExpression"), e, *col,
+                                  where + ".rightLessExpression", lim);
         if (!lo)
             return lo.error();
-        auto hi = parameter_value(find(o, "rightGreaterExpression"), e, *col, where + ".rightGreaterExpression", lim);
+        auto hi = parameter_value(find(o, "rightGreaterExpression"), e, *col,
+                                  where + ".rightGreaterExpression", lim);
         if (!hi)
             return hi.error();
         f = (where_(*col) >= std::move(*lo)) && (where_(*col) <= std::move(*hi));
@@ -222,7 +251,8 @@ inline result<filter> parse_filter(const boost::json::value& v, const entity_sch
         bool first = true;
         std::size_t i = 0;
         for (const auto& r : rs->get_array()) {
-            auto val = parameter_value(&r, e, *col, where + ".rightExpressions[" + std::to_string(i++) + "]", lim);
+            auto val = parameter_value(
+                &r, e, *col, where + ".rightExpressions[" + std::to_string(i++) + "]", lim);
             if (!val)
                 return val.error();
             filter eq = where_(*col) == std::move(*val);
@@ -235,7 +265,8 @@ inline result<filter> parse_filter(const boost::json::value& v, const entity_sch
         break;
     }
     default:
-        return error(errc::unsupported, where + ": filterType " + std::to_string(type) + " is not supported");
+        return error(errc::unsupported,
+                     where + ": filterType " + std::to_string(type) + " is not supported");
     }
     if (f.type() != filter::kind::all)
         if (auto ok = f.validate(e); !ok)
@@ -245,14 +276,14 @@ inline result<filter> parse_filter(const boost::json::value& v, const entity_sch
 
 // The record id when a filter is exactly `Id = <guid>` (how sync items address one record).
 inline std::optional<std::string> single_id(const filter& f) {
-    if (f.type() == filter::kind::compare && f.op() == compare_op::equal && f.column_name() == "Id" &&
-        f.value().is_string())
+    if (f.type() == filter::kind::compare && f.op() == compare_op::equal &&
+        f.column_name() == "Id" && f.value().is_string())
         return std::string(f.value().get_string());
     return std::nullopt;
 }
 
-inline result<query> parse_query(const boost::json::object& o, std::string_view contract, const schema& s,
-                                  const std::string& where, const limits& lim) {
+inline result<query> parse_query(const boost::json::object& o, std::string_view contract,
+                                 const schema& s, const std::string& where, const limits& lim) {
     query q;
     if (contract == "InsertQuery")
         q.type = operation_type::insert;
@@ -263,7 +294,8 @@ inline result<query> parse_query(const boost::json::object& o, std::string_view 
     else if (contract == "SelectQuery")
         q.type = operation_type::select;
     else
-        return error(errc::unknown_type, where + ": query type '" + std::string(contract) + "' is not supported");
+        return error(errc::unknown_type,
+                     where + ": query type '" + std::string(contract) + "' is not supported");
     const boost::json::value* root = find(o, "rootSchemaName");
     if (root == nullptr || !root->is_string())
         return error(errc::invalid_request, where + ": rootSchemaName is missing");
@@ -274,7 +306,8 @@ inline result<query> parse_query(const boost::json::object& o, std::string_view 
 
     if (q.type == operation_type::insert || q.type == operation_type::update) {
         const boost::json::value* cv = find(o, "columnValues");
-        const boost::json::value* items = cv && cv->is_object() ? find(cv->get_object(), "items") : nullptr;
+        const boost::json::value* items =
+            cv && cv->is_object() ? find(cv->get_object(), "items") : nullptr;
         if (items == nullptr || !items->is_object())
             return error(errc::invalid_request, where + ": columnValues.items is missing");
         for (const auto& kv : items->get_object()) {
@@ -295,7 +328,8 @@ inline result<query> parse_query(const boost::json::object& o, std::string_view 
             }
             const column* col = e->find(name);
             if (col == nullptr)
-                return error(errc::unknown_column, at + ": entity '" + q.entity + "' has no column '" + name + "'", name);
+                return error(errc::unknown_column,
+                             at + ": entity '" + q.entity + "' has no column '" + name + "'", name);
             auto v = decode_parameter(p->get_object(), *col, at, lim);
             if (!v)
                 return v.error();
@@ -315,17 +349,20 @@ inline result<query> parse_query(const boost::json::object& o, std::string_view 
         if (const boost::json::value* all = find(o, "allColumns"))
             q.all_columns = all->is_bool() && all->get_bool();
         const boost::json::value* cols = find(o, "columns");
-        const boost::json::value* items = cols && cols->is_object() ? find(cols->get_object(), "items") : nullptr;
+        const boost::json::value* items =
+            cols && cols->is_object() ? find(cols->get_object(), "items") : nullptr;
         if (items != nullptr && items->is_object())
             for (const auto& kv : items->get_object()) {
                 const std::string at = where + ".columns.items." + std::string(kv.key());
                 if (!kv.value().is_object())
                     return error(errc::invalid_request, at + ": expected a column");
-                auto path = column_path(find(kv.value().get_object(), "expression"), at + ".expression");
+                auto path =
+                    column_path(find(kv.value().get_object(), "expression"), at + ".expression");
                 if (!path)
                     return path.error();
                 if (*path != "Id" && e->find(*path) == nullptr)
-                    return error(errc::unknown_column, at + ": entity '" + q.entity + "' has no column '" + *path + "'",
+                    return error(errc::unknown_column,
+                                 at + ": entity '" + q.entity + "' has no column '" + *path + "'",
                                  *path);
                 const auto& c = kv.value().get_object();
                 const boost::json::value* dir = find(c, "orderDirection");
@@ -344,11 +381,13 @@ inline result<query> parse_query(const boost::json::object& o, std::string_view 
         std::erase_if(q.order, [](const order_by& ob) { return ob.column.empty(); });
         if (q.columns.empty())
             q.all_columns = true;
-        if (const boost::json::value* rc = find(o, "rowCount"); rc && rc->is_int64() && rc->get_int64() >= 0)
+        if (const boost::json::value* rc = find(o, "rowCount");
+            rc && rc->is_int64() && rc->get_int64() >= 0)
             q.row_count = static_cast<std::size_t>(rc->get_int64());
         const boost::json::value* pageable = find(o, "isPageable");
-        if (const boost::json::value* off = find(o, "rowsOffset"); off && off->is_int64() && off->get_int64() > 0 &&
-                                                                   pageable && pageable->is_bool() && pageable->get_bool())
+        if (const boost::json::value* off = find(o, "rowsOffset");
+            off && off->is_int64() && off->get_int64() > 0 && pageable && pageable->is_bool() &&
+            pageable->get_bool())
             q.rows_offset = static_cast<std::size_t>(off->get_int64());
     }
 
@@ -360,27 +399,36 @@ inline result<query> parse_query(const boost::json::object& o, std::string_view 
             const boost::json::value* after = find(x, "after");
             if (after == nullptr || !(after->is_int64() || after->is_uint64()) ||
                 (after->is_int64() && after->get_int64() < 0))
-                return error(errc::invalid_request, where + ".concordSync.after: expected a cursor");
+                return error(errc::invalid_request,
+                             where + ".concordSync.after: expected a cursor");
             q.pull_after = after->to_number<std::uint64_t>();
         } else {
             const boost::json::value* cid = find(x, "changeId");
             const boost::json::value* st = find(x, "stamp");
             if (cid == nullptr || !cid->is_string() || st == nullptr || !st->is_string())
-                return error(errc::invalid_request, where + ".concordSync: changeId and stamp are required");
+                return error(errc::invalid_request,
+                             where + ".concordSync: changeId and stamp are required");
             const std::string_view c = cid->get_string();
             const auto colon = c.find(':');
-            auto rep = parse_replica_id(c.substr(0, colon == std::string_view::npos ? c.size() : colon));
+            auto rep =
+                parse_replica_id(c.substr(0, colon == std::string_view::npos ? c.size() : colon));
             std::uint64_t seq = 0;
-            const std::string_view digits = colon == std::string_view::npos ? std::string_view{} : c.substr(colon + 1);
-            const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
-            if (!rep || digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || seq == 0)
-                return error(errc::invalid_request, where + ".concordSync.changeId: expected <replica hex>:<sequence>");
+            const std::string_view digits =
+                colon == std::string_view::npos ? std::string_view{} : c.substr(colon + 1);
+            const auto [end, ec] =
+                std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+            if (!rep || digits.empty() || ec != std::errc{} ||
+                end != digits.data() + digits.size() || seq == 0)
+                return error(errc::invalid_request,
+                             where + ".concordSync.changeId: expected <replica hex>:<sequence>");
             auto at = parse_stamp(st->get_string());
             if (!at)
-                return error(errc::invalid_stamp, where + ".concordSync.stamp: " + at.error().message);
+                return error(errc::invalid_stamp,
+                             where + ".concordSync.stamp: " + at.error().message);
             q.sync = write_sync{change_id{*rep, seq}, *at};
             if (q.type != operation_type::insert && !q.where_id)
-                return error(errc::invalid_request, where + ": a synced update or delete must filter on Id = <guid>");
+                return error(errc::invalid_request,
+                             where + ": a synced update or delete must filter on Id = <guid>");
         }
     }
     return q;
@@ -395,8 +443,8 @@ inline result<query> parse_query(const boost::json::object& o, std::string_view 
     entity or column, a value that does not fit, a bad filter — are kept in that item, so the
     other items still run.
 */
-inline result<batch_request> parse_request(std::string_view body, std::string_view contract, const schema& s,
-                                           const limits& lim = {}) {
+inline result<batch_request> parse_request(std::string_view body, std::string_view contract,
+                                           const schema& s, const limits& lim = {}) {
     auto v = parse_json(body, lim);
     if (!v)
         return v.error();
@@ -404,7 +452,8 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
         return error(errc::invalid_request, "the request body must be a JSON object");
     const auto& o = v->get_object();
     batch_request b;
-    auto decode_item = [&](const boost::json::object& it, std::string_view c, const std::string& where) {
+    auto decode_item = [&](const boost::json::object& it, std::string_view c,
+                           const std::string& where) {
         item x;
         if (const boost::json::value* qid = find(it, "queryId"))
             x.query_id = *qid;
@@ -424,12 +473,15 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
         return error(errc::invalid_request, "items: expected an array of queries");
     if (items->get_array().size() > lim.max_items)
         return error(errc::body_too_large, "items: " + std::to_string(items->get_array().size()) +
-                                               " queries; the limit is " + std::to_string(lim.max_items));
+                                               " queries; the limit is " +
+                                               std::to_string(lim.max_items));
     if (const boost::json::value* c = find(o, "continueIfError"))
         b.continue_if_error = c->is_bool() && c->get_bool();
     if (const boost::json::value* ext = find(o, "concordSync"); ext != nullptr && !ext->is_null()) {
-        const boost::json::value* r = ext->is_object() ? find(ext->get_object(), "replica") : nullptr;
-        auto rep = r && r->is_string() ? parse_replica_id(r->get_string()) : result<replica_id>(error(errc::invalid_request));
+        const boost::json::value* r =
+            ext->is_object() ? find(ext->get_object(), "replica") : nullptr;
+        auto rep = r && r->is_string() ? parse_replica_id(r->get_string())
+                                       : result<replica_id>(error(errc::invalid_request));
         if (!rep)
             return error(errc::invalid_request, "concordSync.replica: expected 16 hex digits");
         b.replica = *rep;
@@ -448,13 +500,16 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
         }
         const auto& io = it.get_object();
         const boost::json::value* t = find(io, "__type");
-        std::string_view c = t && t->is_string() ? contract_name(t->get_string()) : std::string_view{};
+        std::string_view c =
+            t && t->is_string() ? contract_name(t->get_string()) : std::string_view{};
         if (c.empty()) {
             item x;
             if (const boost::json::value* qid = find(io, "queryId"))
                 x.query_id = *qid;
-            x.err = error(errc::unknown_type, where + ".__type: " + (t ? boost::json::serialize(*t) : std::string("missing")) +
-                                                  " is not a DataService query type");
+            x.err = error(
+                errc::unknown_type,
+                where + ".__type: " + (t ? boost::json::serialize(*t) : std::string("missing")) +
+                    " is not a DataService query type");
             b.items.push_back(std::move(x));
             continue;
         }

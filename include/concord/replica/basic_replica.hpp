@@ -50,12 +50,12 @@ struct replica_options {
 
 /// What one `sync()` did.
 struct sync_summary {
-    std::size_t requests = 0;   ///< round trips made
-    std::size_t pushed = 0;     ///< changes sent and answered
-    std::size_t applied = 0;    ///< of those, applied (or already applied earlier)
-    std::size_t logged = 0;     ///< of those, recorded in the sync log (merged, superseded, rejected)
-    std::size_t pulled = 0;     ///< records received
-    std::uint64_t cursor = 0;   ///< the hub change sequence now pulled up to
+    std::size_t requests = 0; ///< round trips made
+    std::size_t pushed = 0;   ///< changes sent and answered
+    std::size_t applied = 0;  ///< of those, applied (or already applied earlier)
+    std::size_t logged = 0;   ///< of those, recorded in the sync log (merged, superseded, rejected)
+    std::size_t pulled = 0;   ///< records received
+    std::uint64_t cursor = 0; ///< the hub change sequence now pulled up to
 };
 
 /// The sync log as the app shows it: when the last sync completed, and what needs attention.
@@ -83,9 +83,14 @@ struct sync_log_view {
 */
 template <class Store, class Transport, class Clock = system_clock>
 class basic_replica {
-    static_assert(replica_store<Store>, "concord: Store does not model concord::replica_store (see docs/concepts/ReplicaStore.md)");
-    static_assert(transport<Transport>, "concord: Transport does not model concord::transport (see docs/concepts/Transport.md)");
-    static_assert(clock<Clock>, "concord: Clock does not model concord::clock (see docs/concepts/Clock.md)");
+    static_assert(
+        replica_store<Store>,
+        "concord: Store does not model concord::replica_store (see docs/concepts/ReplicaStore.md)");
+    static_assert(
+        transport<Transport>,
+        "concord: Transport does not model concord::transport (see docs/concepts/Transport.md)");
+    static_assert(clock<Clock>,
+                  "concord: Clock does not model concord::clock (see docs/concepts/Clock.md)");
 
 public:
     using store_type = Store;
@@ -106,7 +111,8 @@ public:
         @returns the record id; or `unknown_entity`, `unknown_column`, `type_mismatch`,
         `missing_required`, `value_too_long`, `value_not_allowed`, `invalid_id`, `record_exists`.
     */
-    CONCORD_NODISCARD result<std::string> insert(std::string_view entity, boost::json::object fields);
+    CONCORD_NODISCARD result<std::string> insert(std::string_view entity,
+                                                 boost::json::object fields);
 
     /** Sets some fields of a record.
         @returns `record_not_found`, or a validation error naming the column; success otherwise.
@@ -123,7 +129,8 @@ public:
     /** The records of an entity that match `f`, ordered by id.
         @returns `unknown_entity`, or `invalid_filter` naming the column.
     */
-    CONCORD_NODISCARD result<std::vector<record>> find(std::string_view entity, const filter& f = {});
+    CONCORD_NODISCARD result<std::vector<record>> find(std::string_view entity,
+                                                       const filter& f = {});
 
     /// The outbox: changes not yet answered by the hub, oldest first.
     std::vector<change> pending();

@@ -28,8 +28,8 @@ namespace concord {
     @endcode
 */
 template <class F>
-    requires std::regular_invocable<const F&, const resolve_context&> &&
-             std::same_as<std::invoke_result_t<const F&, const resolve_context&>, resolution>
+requires std::regular_invocable<const F&, const resolve_context&> &&
+    std::same_as<std::invoke_result_t<const F&, const resolve_context&>, resolution>
 class callable_resolver {
 public:
     explicit callable_resolver(F f) : f_(std::move(f)) {}

@@ -27,7 +27,8 @@ inline std::optional<resolution> resolve_existence(const resolve_context& ctx) {
         return resolution{outcome_kind::rejected, why, {}, c.fields};
     };
     if (cur == nullptr)
-        return c.op == operation::insert ? std::nullopt : std::optional(reject(reject_reason::not_found));
+        return c.op == operation::insert ? std::nullopt
+                                         : std::optional(reject(reject_reason::not_found));
     if (cur->deleted) {
         if (c.op == operation::remove)
             return resolution{};
@@ -36,7 +37,9 @@ inline std::optional<resolution> resolve_existence(const resolve_context& ctx) {
         return reject(reject_reason::deleted);
     }
     if (c.op == operation::remove)
-        return ctx.at > cur->latest() ? resolution{} : resolution{outcome_kind::superseded, reject_reason::none, {}, {}};
+        return ctx.at > cur->latest()
+                   ? resolution{}
+                   : resolution{outcome_kind::superseded, reject_reason::none, {}, {}};
     return std::nullopt;
 }
 

@@ -56,7 +56,8 @@ struct http_server_options {
 };
 
 /** Serves a hub over HTTP/1.1 (keep-alive) or HTTPS:
-    `POST [/0]/dataservice/json/{reply|SyncReply}/{BatchQuery|InsertQuery|UpdateQuery|DeleteQuery|SelectQuery}`
+    `POST
+   [/0]/dataservice/json/{reply|SyncReply}/{BatchQuery|InsertQuery|UpdateQuery|DeleteQuery|SelectQuery}`
     (path case-insensitive), with `Authorization: Bearer <token>` passed to the hub's access
     policy. Every request gets an answer: 200, or 400 / 401 / 404 / 405 / 413 / 500 with a
     ServiceStack-style `responseStatus`; a bad request never stops the server.
@@ -90,7 +91,7 @@ private:
     // A connection as stop() sees it: touched only on the connection's strand.
     struct session {
         boost::asio::ip::tcp::socket* socket = nullptr;
-        bool busy = false;  // answering a request: let it finish
+        bool busy = false; // answering a request: let it finish
         bool alive = true;
     };
 

@@ -33,7 +33,8 @@ class memory_hub_store {
         std::uint64_t acknowledged = 0;
         std::map<std::uint64_t, outcome> outcomes;
     };
-    using id_map = std::unordered_map<std::string, stored_record, detail::string_hash, std::equal_to<>>;
+    using id_map =
+        std::unordered_map<std::string, stored_record, detail::string_hash, std::equal_to<>>;
     struct data {
         std::mutex mutex;
         std::unordered_map<std::string, id_map, detail::string_hash, std::equal_to<>> records;
@@ -102,7 +103,9 @@ public:
             auto& outcomes = d_->marks[o.change.replica].outcomes;
             if (auto it = outcomes.find(o.change.seq); it != outcomes.end()) {
                 // By key: a later acknowledge in this transaction may drop and restore the node.
-                undo_.add([&outcomes, old = it->second] { outcomes.insert_or_assign(old.change.seq, old); });
+                undo_.add([&outcomes, old = it->second] {
+                    outcomes.insert_or_assign(old.change.seq, old);
+                });
                 it->second = o;
             } else {
                 outcomes.emplace(o.change.seq, o);
@@ -134,7 +137,8 @@ public:
             change_page page;
             page.cursor = after;
             auto wanted = [&](const std::string& e) {
-                return entities.empty() || std::find(entities.begin(), entities.end(), e) != entities.end();
+                return entities.empty() ||
+                       std::find(entities.begin(), entities.end(), e) != entities.end();
             };
             for (auto it = d_->by_seq.upper_bound(after); it != d_->by_seq.end(); ++it) {
                 if (!wanted(it->second->entity))
@@ -163,7 +167,8 @@ public:
                 if (f.matches(record{h.id, h.fields}))
                     out.push_back(std::move(h));
             }
-            std::sort(out.begin(), out.end(), [](const hub_record& a, const hub_record& b) { return a.id < b.id; });
+            std::sort(out.begin(), out.end(),
+                      [](const hub_record& a, const hub_record& b) { return a.id < b.id; });
             return out;
         }
 

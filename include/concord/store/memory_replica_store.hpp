@@ -26,7 +26,8 @@ namespace concord {
     Thread safety: safe; transactions are serialised by a mutex.
 */
 class memory_replica_store {
-    using id_map = std::unordered_map<std::string, boost::json::object, detail::string_hash, std::equal_to<>>;
+    using id_map =
+        std::unordered_map<std::string, boost::json::object, detail::string_hash, std::equal_to<>>;
     using key = std::pair<std::string, std::string>; // entity, id
     struct data {
         std::mutex mutex;
@@ -104,7 +105,8 @@ public:
                 if (f.matches(r))
                     out.push_back(r);
             }
-            std::sort(out.begin(), out.end(), [](const record& a, const record& b) { return a.id < b.id; });
+            std::sort(out.begin(), out.end(),
+                      [](const record& a, const record& b) { return a.id < b.id; });
             return out;
         }
 
@@ -179,7 +181,8 @@ public:
             auto it = d_->outbox.find(id.seq);
             if (it == d_->outbox.end() || it->second.id != id)
                 return false;
-            auto [b, e] = d_->outbox_index.equal_range(std::pair(it->second.entity, it->second.record_id));
+            auto [b, e] =
+                d_->outbox_index.equal_range(std::pair(it->second.entity, it->second.record_id));
             for (auto ix = b; ix != e; ++ix)
                 if (ix->second == id.seq) {
                     d_->outbox_index.erase(ix);

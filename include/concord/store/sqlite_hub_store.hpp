@@ -32,9 +32,10 @@ namespace concord {
     Layout (format version 1, in `PRAGMA user_version`): one table per entity whose rowid is
     the record's latest change sequence (a pull is a range scan in table order; a record's
     update moves it to the end), with `Id` as a unique key, its tombstone stamp, its per-field
-    stamps packed in one blob, and one untyped column per schema column; `concord_meta` (the sequence counter), `concord_outcomes` (stored outcomes awaiting
-    acknowledgement) and `concord_marks` (each replica's acknowledged sequence). A schema that
-    gained entities or columns is migrated when the store opens.
+    stamps packed in one blob, and one untyped column per schema column; `concord_meta` (the
+   sequence counter), `concord_outcomes` (stored outcomes awaiting acknowledgement) and
+   `concord_marks` (each replica's acknowledged sequence). A schema that gained entities or columns
+   is migrated when the store opens.
 
     A transaction is `BEGIN IMMEDIATE … COMMIT`; the records it saves are kept in memory and
     written at commit in `Id` order, so a batch walks the key index in order.
@@ -78,16 +79,22 @@ private:
 class sqlite_hub_store::transaction {
 public:
     transaction(transaction&& o) noexcept
-        : d_(o.d_), lock_(std::move(o.lock_)), active_(std::exchange(o.active_, false)), seq_(o.seq_),
-          seq_at_begin_(o.seq_at_begin_), dirty_(std::move(o.dirty_)), acks_(std::move(o.acks_)),
-          max_stored_(std::move(o.max_stored_)) {}
+        : d_(o.d_)
+        , lock_(std::move(o.lock_))
+        , active_(std::exchange(o.active_, false))
+        , seq_(o.seq_)
+        , seq_at_begin_(o.seq_at_begin_)
+        , dirty_(std::move(o.dirty_))
+        , acks_(std::move(o.acks_))
+        , max_stored_(std::move(o.max_stored_)) {}
     transaction& operator=(transaction&&) = delete;
 
     ~transaction() {
         if (active_) {
             try {
                 d_->conn.exec("ROLLBACK");
-            } catch (...) { // NOLINT(bugprone-empty-catch): the connection rolls back on close anyway
+            } catch (
+                ...) { // NOLINT(bugprone-empty-catch): the connection rolls back on close anyway
             }
         }
     }
@@ -109,7 +116,8 @@ public:
 
     std::uint64_t save(stored_record& rec) {
         if (find(rec.entity) == nullptr)
-            throw system_error(error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
+            throw system_error(
+                error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
         rec.seq = ++seq_;
         dirty_.insert_or_assign(std::pair(rec.entity, rec.id), rec);
         return rec.seq;
@@ -119,7 +127,8 @@ public:
     /// uses when present).
     std::uint64_t save(stored_record&& rec) {
         if (find(rec.entity) == nullptr)
-            throw system_error(error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
+            throw system_error(
+                error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
         rec.seq = ++seq_;
         auto key = std::pair(rec.entity, rec.id);
         const std::uint64_t seq = rec.seq;
@@ -133,15 +142,15 @@ public:
         if (id.seq > max_stored(id.replica))
             return std::nullopt;
         return detail::sqlite::guard("reading a stored outcome", [&]() -> std::optional<outcome> {
-            auto& s = d_->conn.stmt(
-                "SELECT entity, record_id, body FROM concord_outcomes WHERE replica = ? AND seq = ?");
+            auto& s = d_->conn.stmt("SELECT entity, record_id, body FROM concord_outcomes WHERE "
+                                    "replica = ? AND seq = ?");
             s.bind(1, to_i64(id.replica.value));
             s.bind(2, to_i64(id.seq));
             if (!s.step())
                 return std::nullopt;
             if (sqlite3_column_type(s.handle(), 2) != SQLITE_NULL)
-                return detail::codec::decode_outcome(
-                    detail::codec::parse_object(detail::sqlite::text(s.handle(), 2), "a stored outcome"));
+                return detail::codec::decode_outcome(detail::codec::parse_object(
+                    detail::sqlite::text(s.handle(), 2), "a stored outcome"));
             outcome o; // a plain "applied" is stored without a body
             o.change = id;
             o.entity = detail::sqlite::text(s.handle(), 0);
@@ -152,14 +161,15 @@ public:
 
     void save_outcome(const outcome& o) {
         detail::sqlite::guard("storing an outcome", [&] {
-            auto& s = d_->conn.stmt(
-                "INSERT OR REPLACE INTO concord_outcomes (replica, seq, entity, record_id, body) VALUES (?, ?, ?, ?, ?)");
+            auto& s = d_->conn.stmt("INSERT OR REPLACE INTO concord_outcomes (replica, seq, "
+                                    "entity, record_id, body) VALUES (?, ?, ?, ?, ?)");
             s.bind(1, to_i64(o.change.replica.value));
             s.bind(2, to_i64(o.change.seq));
             s.bind(3, std::string_view(o.entity));
             s.bind(4, std::string_view(o.record_id));
-            const bool plain = o.kind == outcome_kind::applied && o.reason == reject_reason::none && !o.code &&
-                               o.message.empty() && o.field.empty() && !o.skew_clamped && o.losing.empty();
+            const bool plain = o.kind == outcome_kind::applied && o.reason == reject_reason::none &&
+                               !o.code && o.message.empty() && o.field.empty() && !o.skew_clamped &&
+                               o.losing.empty();
             if (plain) {
                 s.bind(5);
             } else {
@@ -176,23 +186,29 @@ public:
     std::uint64_t acknowledged(replica_id r) {
         if (auto it = acks_.find(r.value); it != acks_.end())
             return it->second;
-        return acks_[r.value] = detail::sqlite::guard("reading a dedupe mark", [&]() -> std::uint64_t {
-            auto& s = d_->conn.stmt("SELECT acknowledged FROM concord_marks WHERE replica = ?");
-            s.bind(1, to_i64(r.value));
-            return s.step() ? static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0)) : 0;
-        });
+        return acks_[r.value] =
+                   detail::sqlite::guard("reading a dedupe mark", [&]() -> std::uint64_t {
+                       auto& s = d_->conn.stmt(
+                           "SELECT acknowledged FROM concord_marks WHERE replica = ?");
+                       s.bind(1, to_i64(r.value));
+                       return s.step()
+                                  ? static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0))
+                                  : 0;
+                   });
     }
 
     void acknowledge(replica_id r, std::uint64_t seq) {
         if (seq <= acknowledged(r))
             return;
         detail::sqlite::guard("acknowledging outcomes", [&] {
-            auto& del = d_->conn.stmt("DELETE FROM concord_outcomes WHERE replica = ? AND seq <= ?");
+            auto& del =
+                d_->conn.stmt("DELETE FROM concord_outcomes WHERE replica = ? AND seq <= ?");
             del.bind(1, to_i64(r.value));
             del.bind(2, to_i64(seq));
             del.exec();
-            auto& up = d_->conn.stmt("INSERT INTO concord_marks (replica, acknowledged) VALUES (?, ?) "
-                                     "ON CONFLICT (replica) DO UPDATE SET acknowledged = excluded.acknowledged");
+            auto& up = d_->conn.stmt(
+                "INSERT INTO concord_marks (replica, acknowledged) VALUES (?, ?) "
+                "ON CONFLICT (replica) DO UPDATE SET acknowledged = excluded.acknowledged");
             up.bind(1, to_i64(r.value));
             up.bind(2, to_i64(seq));
             up.exec();
@@ -200,14 +216,16 @@ public:
         acks_[r.value] = seq;
     }
 
-    change_page changes_after(std::uint64_t after, std::size_t limit, const std::vector<std::string>& entities) {
+    change_page changes_after(std::uint64_t after, std::size_t limit,
+                              const std::vector<std::string>& entities) {
         flush();
         change_page page;
         page.cursor = after;
         std::vector<hub_record> rows;
         detail::sqlite::guard("reading the change log", [&] {
             for (const std::string& name : d_->names) {
-                if (!entities.empty() && std::find(entities.begin(), entities.end(), name) == entities.end())
+                if (!entities.empty() &&
+                    std::find(entities.begin(), entities.end(), name) == entities.end())
                     continue;
                 const table& t = d_->tables.find(name)->second;
                 auto& s = d_->conn.stmt(t.changes);
@@ -217,7 +235,8 @@ public:
                     rows.push_back(read_copy(t, s.handle()));
             }
         });
-        std::sort(rows.begin(), rows.end(), [](const hub_record& a, const hub_record& b) { return a.seq < b.seq; });
+        std::sort(rows.begin(), rows.end(),
+                  [](const hub_record& a, const hub_record& b) { return a.seq < b.seq; });
         page.more = rows.size() > limit;
         if (page.more)
             rows.resize(limit);
@@ -250,7 +269,8 @@ public:
         flush();
         detail::sqlite::guard("committing", [&] {
             if (seq_ != seq_at_begin_) {
-                auto& s = d_->conn.stmt("INSERT OR REPLACE INTO concord_meta (key, value) VALUES ('seq', ?)");
+                auto& s = d_->conn.stmt(
+                    "INSERT OR REPLACE INTO concord_meta (key, value) VALUES ('seq', ?)");
                 s.bind(1, to_i64(seq_));
                 s.exec();
             }
@@ -274,7 +294,6 @@ private:
     }
 
     static std::int64_t to_i64(std::uint64_t v) noexcept { return static_cast<std::int64_t>(v); }
-
 
     const table* find(std::string_view entity) const {
         auto it = d_->tables.find(entity);
@@ -325,7 +344,8 @@ private:
         return blob;
     }
 
-    static void unpack(const table& t, const unsigned char* blob, std::size_t size, field_stamps& out) {
+    static void unpack(const table& t, const unsigned char* blob, std::size_t size,
+                       field_stamps& out) {
         if (size < 2)
             return;
         const std::size_t n = get_be(blob, 2);
@@ -340,7 +360,8 @@ private:
                 continue;
             const unsigned char* q = blob + 2 + (k - 1) * stamp_bytes;
             out.emplace(t.columns[i], stamp{static_cast<std::int64_t>(get_be(q, 8)),
-                                            static_cast<std::uint32_t>(get_be(q + 8, 4)), replica_id{get_be(q + 12, 8)}});
+                                            static_cast<std::uint32_t>(get_be(q + 8, 4)),
+                                            replica_id{get_be(q + 12, 8)}});
         }
     }
 
@@ -417,26 +438,33 @@ private:
     std::uint64_t& max_stored(replica_id r) {
         if (auto it = max_stored_.find(r.value); it != max_stored_.end())
             return it->second;
-        const std::uint64_t m = detail::sqlite::guard("reading stored outcomes", [&]() -> std::uint64_t {
-            auto& s = d_->conn.stmt("SELECT max(seq) FROM concord_outcomes WHERE replica = ?");
-            s.bind(1, to_i64(r.value));
-            return s.step() ? static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0)) : 0;
-        });
+        const std::uint64_t m =
+            detail::sqlite::guard("reading stored outcomes", [&]() -> std::uint64_t {
+                auto& s = d_->conn.stmt("SELECT max(seq) FROM concord_outcomes WHERE replica = ?");
+                s.bind(1, to_i64(r.value));
+                return s.step() ? static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0))
+                                : 0;
+            });
         return max_stored_[r.value] = m;
     }
 };
 
-inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord::schema& s, sqlite_options o)
+inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord::schema& s,
+                                          sqlite_options o)
     : d_(std::make_unique<data>(path, o)) {
     auto& c = d_->conn;
     c.check_format(format_version, [&](int found) {
         if (found < 1) {
-            c.exec("CREATE TABLE IF NOT EXISTS concord_meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID");
-            c.exec("CREATE TABLE IF NOT EXISTS concord_outcomes (replica INTEGER NOT NULL, seq INTEGER NOT NULL, "
-                   "entity TEXT NOT NULL, record_id TEXT NOT NULL, body TEXT, PRIMARY KEY (replica, seq)) "
+            c.exec("CREATE TABLE IF NOT EXISTS concord_meta (key TEXT PRIMARY KEY NOT NULL, value) "
                    "WITHOUT ROWID");
-            c.exec("CREATE TABLE IF NOT EXISTS concord_marks (replica INTEGER PRIMARY KEY NOT NULL, "
-                   "acknowledged INTEGER NOT NULL)");
+            c.exec("CREATE TABLE IF NOT EXISTS concord_outcomes (replica INTEGER NOT NULL, seq "
+                   "INTEGER NOT NULL, "
+                   "entity TEXT NOT NULL, record_id TEXT NOT NULL, body TEXT, PRIMARY KEY "
+                   "(replica, seq)) "
+                   "WITHOUT ROWID");
+            c.exec(
+                "CREATE TABLE IF NOT EXISTS concord_marks (replica INTEGER PRIMARY KEY NOT NULL, "
+                "acknowledged INTEGER NOT NULL)");
         }
     });
     detail::sqlite::guard(path + ": preparing entity tables", [&] {
@@ -446,22 +474,28 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
                 table t;
                 // Keyed by change sequence (the rowid): a pull is a range scan in table order, an
                 // initial sync reads the table front to back; Id is a unique index.
-                static_cast<detail::sqlite::entity_table&>(t) = detail::sqlite::ensure_table(
-                    c, e,
-                    "concord_seq INTEGER PRIMARY KEY, Id TEXT NOT NULL UNIQUE, concord_deleted TEXT, "
-                    "concord_stamps BLOB NOT NULL",
-                    4, false);
-                const std::string all = "Id, concord_seq, concord_deleted, concord_stamps" +
-                                        (t.column_list.empty() ? std::string() : ", " + t.column_list);
+                static_cast<detail::sqlite::entity_table&>(t) =
+                    detail::sqlite::ensure_table(c, e,
+                                                 "concord_seq INTEGER PRIMARY KEY, Id TEXT NOT "
+                                                 "NULL UNIQUE, concord_deleted TEXT, "
+                                                 "concord_stamps BLOB NOT NULL",
+                                                 4, false);
+                const std::string all =
+                    "Id, concord_seq, concord_deleted, concord_stamps" +
+                    (t.column_list.empty() ? std::string() : ", " + t.column_list);
                 t.select_one = "SELECT " + all + " FROM " + t.quoted + " WHERE Id = ?";
-                t.select_live = "SELECT " + all + " FROM " + t.quoted + " WHERE concord_deleted IS NULL ORDER BY Id";
-                t.changes = "SELECT " + all + " FROM " + t.quoted + " WHERE concord_seq > ? ORDER BY concord_seq LIMIT ?";
-                std::string values = "?, ?, ?, ?", updates =
-                    "concord_seq = excluded.concord_seq, concord_deleted = excluded.concord_deleted, "
-                    "concord_stamps = excluded.concord_stamps";
+                t.select_live = "SELECT " + all + " FROM " + t.quoted +
+                                " WHERE concord_deleted IS NULL ORDER BY Id";
+                t.changes = "SELECT " + all + " FROM " + t.quoted +
+                            " WHERE concord_seq > ? ORDER BY concord_seq LIMIT ?";
+                std::string values = "?, ?, ?, ?",
+                            updates = "concord_seq = excluded.concord_seq, concord_deleted = "
+                                      "excluded.concord_deleted, "
+                                      "concord_stamps = excluded.concord_stamps";
                 for (const auto& col : t.columns) {
                     values += ", ?";
-                    updates += ", " + detail::sqlite::quote(col) + " = excluded." + detail::sqlite::quote(col);
+                    updates += ", " + detail::sqlite::quote(col) + " = excluded." +
+                               detail::sqlite::quote(col);
                 }
                 t.upsert = "INSERT INTO " + t.quoted + " (" + all + ") VALUES (" + values +
                            ") ON CONFLICT (Id) DO UPDATE SET " + updates;
@@ -476,7 +510,9 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
     });
 }
 
-inline sqlite_hub_store::transaction sqlite_hub_store::begin() { return transaction(d_.get()); }
+inline sqlite_hub_store::transaction sqlite_hub_store::begin() {
+    return transaction(d_.get());
+}
 
 inline std::size_t sqlite_hub_store::record_count(std::string_view entity) {
     std::lock_guard lock(d_->mutex);

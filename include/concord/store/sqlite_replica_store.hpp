@@ -28,9 +28,9 @@ namespace concord {
 
     Layout (format version 1, in `PRAGMA user_version`): one table per entity, keyed by `Id`
     (a rowid table: a large pull appends rows instead of splitting pages at random ids), with
-    one untyped column per schema column (an app may read them with plain SQL); `concord_outbox` (pending changes by local sequence, indexed by record),
-    `concord_shadows`, `concord_log` and `concord_state`. A schema that gained entities or
-    columns is migrated when the store opens.
+    one untyped column per schema column (an app may read them with plain SQL); `concord_outbox`
+   (pending changes by local sequence, indexed by record), `concord_shadows`, `concord_log` and
+   `concord_state`. A schema that gained entities or columns is migrated when the store opens.
 
     Every transaction is `BEGIN IMMEDIATE … COMMIT`: a local change and its outbox entry, or a
     sync page with its outcomes, log entries and cursor, are durable together or not at all.
@@ -69,8 +69,10 @@ private:
 class sqlite_replica_store::transaction {
 public:
     transaction(transaction&& o) noexcept
-        : d_(o.d_), lock_(std::move(o.lock_)), active_(std::exchange(o.active_, false)),
-          any_shadow_(o.any_shadow_) {}
+        : d_(o.d_)
+        , lock_(std::move(o.lock_))
+        , active_(std::exchange(o.active_, false))
+        , any_shadow_(o.any_shadow_) {}
     transaction& operator=(transaction&&) = delete;
 
     ~transaction() {
@@ -158,7 +160,8 @@ public:
         if (!any_shadow_) // the common case during a large pull: no probe at all
             return std::nullopt;
         return detail::sqlite::guard("reading a shadow", [&]() -> std::optional<hub_record> {
-            auto& s = d_->conn.stmt("SELECT value FROM concord_shadows WHERE entity = ? AND id = ?");
+            auto& s =
+                d_->conn.stmt("SELECT value FROM concord_shadows WHERE entity = ? AND id = ?");
             s.bind(1, entity);
             s.bind(2, id);
             if (!s.step())
@@ -170,7 +173,8 @@ public:
 
     void put_shadow(const hub_record& h) {
         detail::sqlite::guard("writing a shadow", [&] {
-            auto& s = d_->conn.stmt("INSERT OR REPLACE INTO concord_shadows (entity, id, value) VALUES (?, ?, ?)");
+            auto& s = d_->conn.stmt(
+                "INSERT OR REPLACE INTO concord_shadows (entity, id, value) VALUES (?, ?, ?)");
             s.bind(1, std::string_view(h.entity));
             s.bind(2, std::string_view(h.id));
             s.bind(3, std::string_view(boost::json::serialize(detail::codec::encode(h))));
@@ -192,8 +196,8 @@ public:
 
     void push(const change& c) {
         detail::sqlite::guard("queueing a change", [&] {
-            auto& s = d_->conn.stmt(
-                "INSERT INTO concord_outbox (seq, replica, entity, record_id, change) VALUES (?, ?, ?, ?, ?)");
+            auto& s = d_->conn.stmt("INSERT INTO concord_outbox (seq, replica, entity, record_id, "
+                                    "change) VALUES (?, ?, ?, ?, ?)");
             s.bind(1, static_cast<std::int64_t>(c.id.seq));
             s.bind(2, static_cast<std::int64_t>(c.id.replica.value));
             s.bind(3, std::string_view(c.entity));
@@ -205,16 +209,18 @@ public:
 
     std::vector<change> oldest(std::size_t limit) {
         return read_changes("SELECT change FROM concord_outbox ORDER BY seq LIMIT ?", [&](auto& s) {
-            s.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, 0x7FFF'FFFF'FFFF'FFFFULL)));
+            s.bind(1, static_cast<std::int64_t>(
+                          std::min<std::size_t>(limit, 0x7FFF'FFFF'FFFF'FFFFULL)));
         });
     }
 
     std::vector<change> pending_for(std::string_view entity, std::string_view id) {
-        return read_changes("SELECT change FROM concord_outbox WHERE entity = ? AND record_id = ? ORDER BY seq",
-                            [&](auto& s) {
-                                s.bind(1, entity);
-                                s.bind(2, id);
-                            });
+        return read_changes(
+            "SELECT change FROM concord_outbox WHERE entity = ? AND record_id = ? ORDER BY seq",
+            [&](auto& s) {
+                s.bind(1, entity);
+                s.bind(2, id);
+            });
     }
 
     void replace(const change& c) {
@@ -262,8 +268,8 @@ public:
         detail::sqlite::guard("reading the sync log", [&] {
             auto& s = d_->conn.stmt("SELECT entry FROM concord_log ORDER BY id");
             while (s.step())
-                out.push_back(detail::codec::decode_log_entry(
-                    detail::codec::parse_object(detail::sqlite::text(s.handle(), 0), "a sync log entry")));
+                out.push_back(detail::codec::decode_log_entry(detail::codec::parse_object(
+                    detail::sqlite::text(s.handle(), 0), "a sync log entry")));
         });
         return out;
     }
@@ -280,8 +286,8 @@ public:
     replica_state state() {
         return detail::sqlite::guard("reading the replica state", [&] {
             replica_state st;
-            auto& s = d_->conn.stmt(
-                "SELECT replica, next_seq, clock, cursor, acknowledged, last_sync_ms FROM concord_state WHERE k = 1");
+            auto& s = d_->conn.stmt("SELECT replica, next_seq, clock, cursor, acknowledged, "
+                                    "last_sync_ms FROM concord_state WHERE k = 1");
             if (!s.step())
                 return st;
             sqlite3_stmt* h = s.handle();
@@ -301,9 +307,10 @@ public:
 
     void save_state(const replica_state& st) {
         detail::sqlite::guard("writing the replica state", [&] {
-            auto& s = d_->conn.stmt("INSERT OR REPLACE INTO concord_state "
-                                    "(k, replica, next_seq, clock, cursor, acknowledged, last_sync_ms) "
-                                    "VALUES (1, ?, ?, ?, ?, ?, ?)");
+            auto& s =
+                d_->conn.stmt("INSERT OR REPLACE INTO concord_state "
+                              "(k, replica, next_seq, clock, cursor, acknowledged, last_sync_ms) "
+                              "VALUES (1, ?, ?, ?, ?, ?, ?)");
             s.bind(1, static_cast<std::int64_t>(st.id.value));
             s.bind(2, static_cast<std::int64_t>(st.next_seq));
             s.bind(3, std::string_view(to_string(st.clock)));
@@ -343,7 +350,8 @@ private:
     const table& need_table(std::string_view entity) const {
         if (const table* t = find_table(entity))
             return *t;
-        throw system_error(error(errc::store_failed, "no table for entity '" + std::string(entity) + "'"));
+        throw system_error(
+            error(errc::store_failed, "no table for entity '" + std::string(entity) + "'"));
     }
 
     template <class Bind>
@@ -353,8 +361,8 @@ private:
             auto& s = d_->conn.stmt(sql);
             bind(s);
             while (s.step())
-                out.push_back(detail::codec::decode_change(
-                    detail::codec::parse_object(detail::sqlite::text(s.handle(), 0), "an outbox change")));
+                out.push_back(detail::codec::decode_change(detail::codec::parse_object(
+                    detail::sqlite::text(s.handle(), 0), "an outbox change")));
         });
         return out;
     }
@@ -371,12 +379,16 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
     auto& c = d_->conn;
     c.check_format(format_version, [&](int found) {
         if (found < 1) {
-            c.exec("CREATE TABLE IF NOT EXISTS concord_outbox (seq INTEGER PRIMARY KEY, replica INTEGER NOT NULL, "
+            c.exec("CREATE TABLE IF NOT EXISTS concord_outbox (seq INTEGER PRIMARY KEY, replica "
+                   "INTEGER NOT NULL, "
                    "entity TEXT NOT NULL, record_id TEXT NOT NULL, change TEXT NOT NULL)");
-            c.exec("CREATE INDEX IF NOT EXISTS concord_outbox_record ON concord_outbox (entity, record_id, seq)");
-            c.exec("CREATE TABLE IF NOT EXISTS concord_shadows (entity TEXT NOT NULL, id TEXT NOT NULL, "
+            c.exec("CREATE INDEX IF NOT EXISTS concord_outbox_record ON concord_outbox (entity, "
+                   "record_id, seq)");
+            c.exec("CREATE TABLE IF NOT EXISTS concord_shadows (entity TEXT NOT NULL, id TEXT NOT "
+                   "NULL, "
                    "value TEXT NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID");
-            c.exec("CREATE TABLE IF NOT EXISTS concord_log (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL)");
+            c.exec("CREATE TABLE IF NOT EXISTS concord_log (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                   "entry TEXT NOT NULL)");
             c.exec("CREATE TABLE IF NOT EXISTS concord_state (k INTEGER PRIMARY KEY CHECK (k = 1), "
                    "replica INTEGER NOT NULL, next_seq INTEGER NOT NULL, clock TEXT NOT NULL, "
                    "cursor INTEGER NOT NULL, acknowledged INTEGER NOT NULL, last_sync_ms INTEGER)");
@@ -389,8 +401,10 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
                 table t;
                 static_cast<detail::sqlite::entity_table&>(t) =
                     detail::sqlite::ensure_table(c, e, "Id TEXT PRIMARY KEY NOT NULL", 1, false);
-                const std::string all = "Id" + (t.column_list.empty() ? std::string() : ", " + t.column_list);
-                const std::string data_cols = t.column_list.empty() ? std::string("Id") : t.column_list;
+                const std::string all =
+                    "Id" + (t.column_list.empty() ? std::string() : ", " + t.column_list);
+                const std::string data_cols =
+                    t.column_list.empty() ? std::string("Id") : t.column_list;
                 t.select_one = "SELECT " + all + " FROM " + t.quoted + " WHERE Id = ?";
                 t.select_all = "SELECT " + all + " FROM " + t.quoted + " ORDER BY Id";
                 t.remove = "DELETE FROM " + t.quoted + " WHERE Id = ?";
@@ -398,7 +412,8 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
                 std::string values = "?";
                 for (std::size_t i = 0; i < t.columns.size(); ++i)
                     values += ", ?";
-                t.upsert = "INSERT OR REPLACE INTO " + t.quoted + " (" + all + ") VALUES (" + values + ")";
+                t.upsert =
+                    "INSERT OR REPLACE INTO " + t.quoted + " (" + all + ") VALUES (" + values + ")";
                 d_->tables.emplace(e.name, std::move(t));
             }
             c.exec("COMMIT");
@@ -409,7 +424,9 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
     });
 }
 
-inline sqlite_replica_store::transaction sqlite_replica_store::begin() { return transaction(d_.get()); }
+inline sqlite_replica_store::transaction sqlite_replica_store::begin() {
+    return transaction(d_.get());
+}
 
 static_assert(replica_store<sqlite_replica_store>);
 

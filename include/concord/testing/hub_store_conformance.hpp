@@ -659,13 +659,17 @@ void check_hub_store(Factory make) {
         CHECK(rows[1].entity == "Case");
     }
 
-    SECTION("hub_store: select returns live matching records by id, with the transaction's writes") {
+    SECTION(
+        "hub_store: select returns live matching records by id, with the transaction's writes") {
         Store s = make();
-        detail::save_committed(s, live_record("Case", test_guid(3), obj{{"Number", "CS-3"}, {"Status", "New"}},
+        detail::save_committed(s, live_record("Case", test_guid(3),
+                                              obj{{"Number", "CS-3"}, {"Status", "New"}},
                                               test_stamp(1)));
-        detail::save_committed(s, live_record("Case", test_guid(1), obj{{"Number", "CS-1"}, {"Status", "New"}},
+        detail::save_committed(s, live_record("Case", test_guid(1),
+                                              obj{{"Number", "CS-1"}, {"Status", "New"}},
                                               test_stamp(2)));
-        detail::save_committed(s, live_record("Case", test_guid(2), obj{{"Number", "CS-2"}, {"Status", "Closed"}},
+        detail::save_committed(s, live_record("Case", test_guid(2),
+                                              obj{{"Number", "CS-2"}, {"Status", "Closed"}},
                                               test_stamp(3)));
         detail::save_committed(s, tombstone("Case", test_guid(3), test_stamp(4)));
         auto tx = s.begin();
@@ -678,7 +682,8 @@ void check_hub_store(Factory make) {
         REQUIRE(all.size() == 2);
         CHECK(all[0].id == test_guid(1));
         CHECK(all[1].id == test_guid(2));
-        stored_record more = live_record("Case", test_guid(4), obj{{"Number", "CS-4"}, {"Status", "New"}}, test_stamp(5));
+        stored_record more = live_record("Case", test_guid(4),
+                                         obj{{"Number", "CS-4"}, {"Status", "New"}}, test_stamp(5));
         tx.save(more);
         CHECK(tx.select("Case", where("Status") == "New").size() == 2);
         CHECK(tx.select("Nothing", filter{}).empty());

@@ -108,7 +108,9 @@ public:
 
 private:
     struct impl {
-        impl(http_transport_options o, concord::schema s) : options(std::move(o)), schema(std::move(s)) {
+        impl(http_transport_options o, concord::schema s)
+            : options(std::move(o))
+            , schema(std::move(s)) {
             const std::string& u = options.url;
             std::string rest;
             if (u.rfind("https://", 0) == 0) {
@@ -125,9 +127,10 @@ private:
             if (!rest.empty() && rest.front() == '[') { // [IPv6]:port
                 const auto close = rest.find(']');
                 host = rest.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-                port = close != std::string::npos && close + 1 < rest.size() && rest[close + 1] == ':'
-                           ? rest.substr(close + 2)
-                           : default_port;
+                port =
+                    close != std::string::npos && close + 1 < rest.size() && rest[close + 1] == ':'
+                        ? rest.substr(close + 2)
+                        : default_port;
             } else {
                 const auto colon = rest.rfind(':');
                 host = colon == std::string::npos ? rest : rest.substr(0, colon);
@@ -135,8 +138,9 @@ private:
             }
             if (tls) {
                 ssl.emplace(boost::asio::ssl::context::tls_client);
-                ssl->set_options(boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
-                                 boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
+                ssl->set_options(
+                    boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
+                    boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
                 if (options.verify_peer) {
                     ssl->set_verify_mode(boost::asio::ssl::verify_peer);
                     boost::system::error_code ec;
@@ -161,7 +165,8 @@ private:
         result<void> connect() {
             namespace net = boost::asio;
             if (ca_error)
-                return error(errc::transport_failed, "reading the trusted CAs: " + ca_error.message());
+                return error(errc::transport_failed,
+                             "reading the trusted CAs: " + ca_error.message());
             boost::system::error_code ec;
             net::ip::tcp::resolver resolver(io);
             auto endpoints = resolver.resolve(host, port, ec);
@@ -172,7 +177,8 @@ private:
             tcp.async_connect(endpoints, [&](boost::system::error_code e, const auto&) { ec = e; });
             run();
             if (ec)
-                return error(ec == boost::beast::error::timeout ? errc::timeout : errc::transport_failed,
+                return error(ec == boost::beast::error::timeout ? errc::timeout
+                                                                : errc::transport_failed,
                              "connecting to " + host + ":" + port + ": " + ec.message());
             ++connections;
             if (!tls) {
@@ -181,17 +187,19 @@ private:
             }
             secure.emplace(std::move(tcp), *ssl);
             // SNI; SSL_set_tlsext_host_name is a macro with a C cast, so call what it expands to.
-            if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                         const_cast<char*>(host.c_str())) != 1)
+            if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                         TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str())) != 1)
                 return error(errc::transport_failed, "setting the TLS server name");
             if (options.verify_peer)
                 secure->set_verify_callback(net::ssl::host_name_verification(host));
             boost::beast::get_lowest_layer(*secure).expires_after(options.connect_timeout);
-            secure->async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e) { ec = e; });
+            secure->async_handshake(net::ssl::stream_base::client,
+                                    [&](boost::system::error_code e) { ec = e; });
             run();
             if (ec) {
                 secure.reset();
-                return error(errc::transport_failed, "TLS handshake with " + host + ": " + ec.message());
+                return error(errc::transport_failed,
+                             "TLS handshake with " + host + ": " + ec.message());
             }
             return {};
         }
@@ -206,7 +214,7 @@ private:
 
         template <class Stream>
         result<std::pair<unsigned, std::string>> round_trip(Stream& stream, const std::string& body,
-                                                           const std::string& credentials) {
+                                                            const std::string& credentials) {
             namespace http = boost::beast::http;
             http::request<http::string_body> req{http::verb::post, options.path, 11};
             req.set(http::field::host, host);
@@ -219,17 +227,21 @@ private:
             req.prepare_payload();
             boost::system::error_code ec;
             boost::beast::get_lowest_layer(stream).expires_after(options.read_timeout);
-            http::async_write(stream, req, [&](boost::system::error_code e, std::size_t) { ec = e; });
+            http::async_write(stream, req,
+                              [&](boost::system::error_code e, std::size_t) { ec = e; });
             run();
             if (ec)
-                return error(ec == boost::beast::error::timeout ? errc::timeout : errc::transport_failed,
+                return error(ec == boost::beast::error::timeout ? errc::timeout
+                                                                : errc::transport_failed,
                              "sending to the hub: " + ec.message());
             http::response_parser<http::string_body> parser;
             parser.body_limit(std::size_t{1} << 31);
-            http::async_read(stream, buffer, parser, [&](boost::system::error_code e, std::size_t) { ec = e; });
+            http::async_read(stream, buffer, parser,
+                             [&](boost::system::error_code e, std::size_t) { ec = e; });
             run();
             if (ec)
-                return error(ec == boost::beast::error::timeout ? errc::timeout : errc::transport_failed,
+                return error(ec == boost::beast::error::timeout ? errc::timeout
+                                                                : errc::transport_failed,
                              "reading the hub's answer: " + ec.message());
             auto res = parser.release();
             if (!res.keep_alive())
@@ -237,7 +249,8 @@ private:
             return std::pair<unsigned, std::string>{res.result_int(), std::move(res.body())};
         }
 
-        result<std::pair<unsigned, std::string>> post(const std::string& body, const std::string& credentials) {
+        result<std::pair<unsigned, std::string>> post(const std::string& body,
+                                                      const std::string& credentials) {
             if (!plain && !secure) {
                 buffer.clear();
                 if (auto c = connect(); !c)

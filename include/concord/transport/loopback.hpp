@@ -25,13 +25,13 @@ namespace concord {
     a generator seeded with `seed`, so a failing schedule replays exactly.
 */
 struct fault_plan {
-    std::uint64_t fail_request_at = 0; ///< exchange n fails before the hub sees it (0: never)
+    std::uint64_t fail_request_at = 0;  ///< exchange n fails before the hub sees it (0: never)
     std::uint64_t lose_response_at = 0; ///< exchange n reaches the hub; its answer is lost
-    std::uint64_t duplicate_at = 0;    ///< exchange n reaches the hub twice (a retried request)
-    double fail_rate = 0;              ///< probability that any exchange fails before the hub
-    double lose_rate = 0;              ///< probability that any answer is lost after the hub
-    double duplicate_rate = 0;         ///< probability that any request is delivered twice
-    std::uint64_t seed = 1;            ///< seed of the random rates
+    std::uint64_t duplicate_at = 0;     ///< exchange n reaches the hub twice (a retried request)
+    double fail_rate = 0;               ///< probability that any exchange fails before the hub
+    double lose_rate = 0;               ///< probability that any answer is lost after the hub
+    double duplicate_rate = 0;          ///< probability that any request is delivered twice
+    std::uint64_t seed = 1;             ///< seed of the random rates
     std::chrono::milliseconds delay{0}; ///< added before every delivery
 };
 
@@ -56,7 +56,8 @@ class loopback_transport {
 
 public:
     explicit loopback_transport(Hub& hub, fault_plan plan = {})
-        : hub_(&hub), s_(std::make_shared<shared>()) {
+        : hub_(&hub)
+        , s_(std::make_shared<shared>()) {
         set_plan(plan);
     }
 
@@ -68,7 +69,8 @@ public:
             const std::uint64_t n = ++s_->exchanges;
             const fault_plan& p = s_->plan;
             std::uniform_real_distribution<double> u(0.0, 1.0);
-            fail = s_->offline || n == p.fail_request_at || (p.fail_rate > 0 && u(s_->rng) < p.fail_rate);
+            fail = s_->offline || n == p.fail_request_at ||
+                   (p.fail_rate > 0 && u(s_->rng) < p.fail_rate);
             lose = n == p.lose_response_at || (p.lose_rate > 0 && u(s_->rng) < p.lose_rate);
             twice = n == p.duplicate_at || (p.duplicate_rate > 0 && u(s_->rng) < p.duplicate_rate);
             delay = p.delay;
@@ -84,7 +86,8 @@ public:
             count_delivery();
         }
         if (lose)
-            return error(errc::transport_failed, "loopback: response lost after the hub applied it");
+            return error(errc::transport_failed,
+                         "loopback: response lost after the hub applied it");
         return resp;
     }
 

@@ -15,10 +15,13 @@
 namespace concord {
 
 template <class Store, class Access, class Clock, class Resolver>
-basic_hub<Store, Access, Clock, Resolver>::basic_hub(hub_options options, Store store, Access access,
-                                                     Clock clock, Resolver resolver)
-    : options_(std::move(options)), store_(std::move(store)), access_(std::move(access)),
-      resolver_(std::move(resolver)), clock_(std::move(clock), options_.id) {}
+basic_hub<Store, Access, Clock, Resolver>::basic_hub(hub_options options, Store store,
+                                                     Access access, Clock clock, Resolver resolver)
+    : options_(std::move(options))
+    , store_(std::move(store))
+    , access_(std::move(access))
+    , resolver_(std::move(resolver))
+    , clock_(std::move(clock), options_.id) {}
 
 template <class Store, class Access, class Clock, class Resolver>
 stamp basic_hub<Store, Access, Clock, Resolver>::now() {
@@ -64,7 +67,8 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             resp.outcomes.push_back(std::move(o));
         }
         if (req.pull) {
-            const std::size_t limit = std::clamp<std::size_t>(req.pull->limit, 1, options_.max_page);
+            const std::size_t limit =
+                std::clamp<std::size_t>(req.pull->limit, 1, options_.max_page);
             change_page page = tx.changes_after(req.pull->after, limit, req.pull->entities);
             resp.rows.reserve(page.rows.size());
             for (auto& row : page.rows)
@@ -100,77 +104,86 @@ auto basic_hub<Store, Access, Clock, Resolver>::in_transaction(std::string_view 
 }
 
 template <class Store, class Access, class Clock, class Resolver>
-result<std::vector<outcome>> basic_hub<Store, Access, Clock, Resolver>::write(std::string_view credentials,
-                                                                              std::vector<change> changes) {
-    return in_transaction(credentials, [&](transaction& tx, const principal& who) -> result<std::vector<outcome>> {
-        std::vector<outcome> out;
-        out.reserve(changes.size());
-        for (change& c : changes) {
-            c.id = change_id{options_.id, 0};
-            c.at = now();
-            // An online insert names a new record: unlike a synced one (which may race another
-            // replica's insert of the same id and merge), it must not overwrite a live record.
-            if (c.op == operation::insert) {
-                if (auto cur = tx.load(c.entity, c.record_id); cur && !cur->deleted) {
-                    outcome o;
-                    o.change = c.id;
-                    o.entity = c.entity;
-                    o.record_id = c.record_id;
-                    o.kind = outcome_kind::rejected;
-                    o.reason = reject_reason::validation;
-                    o.code = make_error_code(errc::record_exists);
-                    o.message = c.entity + " " + c.record_id + ": a record with this Id exists";
-                    o.field = "Id";
-                    o.losing = c.fields;
-                    o.hub_copy = cur->copy();
-                    out.push_back(std::move(o));
-                    continue;
+result<std::vector<outcome>>
+basic_hub<Store, Access, Clock, Resolver>::write(std::string_view credentials,
+                                                 std::vector<change> changes) {
+    return in_transaction(
+        credentials, [&](transaction& tx, const principal& who) -> result<std::vector<outcome>> {
+            std::vector<outcome> out;
+            out.reserve(changes.size());
+            for (change& c : changes) {
+                c.id = change_id{options_.id, 0};
+                c.at = now();
+                // An online insert names a new record: unlike a synced one (which may race another
+                // replica's insert of the same id and merge), it must not overwrite a live record.
+                if (c.op == operation::insert) {
+                    if (auto cur = tx.load(c.entity, c.record_id); cur && !cur->deleted) {
+                        outcome o;
+                        o.change = c.id;
+                        o.entity = c.entity;
+                        o.record_id = c.record_id;
+                        o.kind = outcome_kind::rejected;
+                        o.reason = reject_reason::validation;
+                        o.code = make_error_code(errc::record_exists);
+                        o.message = c.entity + " " + c.record_id + ": a record with this Id exists";
+                        o.field = "Id";
+                        o.losing = c.fields;
+                        o.hub_copy = cur->copy();
+                        out.push_back(std::move(o));
+                        continue;
+                    }
                 }
+                out.push_back(apply(tx, who, options_.id, c));
+                answer_replay(tx, out.back());
             }
-            out.push_back(apply(tx, who, options_.id, c));
-            answer_replay(tx, out.back());
-        }
-        return out;
-    });
+            return out;
+        });
 }
 
 template <class Store, class Access, class Clock, class Resolver>
-result<std::vector<outcome>> basic_hub<Store, Access, Clock, Resolver>::write_where(
-    std::string_view credentials, operation op, std::string_view entity, const filter& where,
-    const boost::json::object& values) {
+result<std::vector<outcome>>
+basic_hub<Store, Access, Clock, Resolver>::write_where(std::string_view credentials, operation op,
+                                                       std::string_view entity, const filter& where,
+                                                       const boost::json::object& values) {
     const entity_schema* es = options_.schema.find(entity);
     if (es == nullptr)
         return error(errc::unknown_entity, "the hub has no entity '" + std::string(entity) + "'");
     if (auto v = where.validate(*es); !v)
         return v.error();
-    return in_transaction(credentials, [&](transaction& tx, const principal& who) -> result<std::vector<outcome>> {
-        std::vector<outcome> out;
-        for (const hub_record& h : tx.select(entity, where)) {
-            if (!access_.may_read(who, h))
-                continue;
-            change c{{options_.id, 0}, op, std::string(entity), h.id, now(),
-                     op == operation::remove ? boost::json::object{} : values};
-            out.push_back(apply(tx, who, options_.id, c));
-            answer_replay(tx, out.back());
-        }
-        return out;
-    });
+    return in_transaction(
+        credentials, [&](transaction& tx, const principal& who) -> result<std::vector<outcome>> {
+            std::vector<outcome> out;
+            for (const hub_record& h : tx.select(entity, where)) {
+                if (!access_.may_read(who, h))
+                    continue;
+                change c{{options_.id, 0},
+                         op,
+                         std::string(entity),
+                         h.id,
+                         now(),
+                         op == operation::remove ? boost::json::object{} : values};
+                out.push_back(apply(tx, who, options_.id, c));
+                answer_replay(tx, out.back());
+            }
+            return out;
+        });
 }
 
 template <class Store, class Access, class Clock, class Resolver>
-result<std::vector<hub_record>> basic_hub<Store, Access, Clock, Resolver>::select(std::string_view credentials,
-                                                                                  std::string_view entity,
-                                                                                  const filter& where) {
+result<std::vector<hub_record>>
+basic_hub<Store, Access, Clock, Resolver>::select(std::string_view credentials,
+                                                  std::string_view entity, const filter& where) {
     const entity_schema* es = options_.schema.find(entity);
     if (es == nullptr)
         return error(errc::unknown_entity, "the hub has no entity '" + std::string(entity) + "'");
     if (auto v = where.validate(*es); !v)
         return v.error();
-    return in_transaction(credentials, [&](transaction& tx, const principal& who) -> result<std::vector<hub_record>> {
-        std::vector<hub_record> rows = tx.select(entity, where);
-        std::erase_if(rows, [&](const hub_record& h) { return !access_.may_read(who, h); });
-        return rows;
-    });
+    return in_transaction(
+        credentials, [&](transaction& tx, const principal& who) -> result<std::vector<hub_record>> {
+            std::vector<hub_record> rows = tx.select(entity, where);
+            std::erase_if(rows, [&](const hub_record& h) { return !access_.may_read(who, h); });
+            return rows;
+        });
 }
 
 // Outcomes are stored without the record copy; every answer — first or replayed — carries the
@@ -205,14 +218,17 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
     if (c.id.replica != sender)
         return reject(reject_reason::permission,
                       error(errc::foreign_change, where + ": change " + to_string(c.id) +
-                                                      " was pushed by replica " + to_string(sender)));
+                                                      " was pushed by replica " +
+                                                      to_string(sender)));
     const entity_schema* es = options_.schema.find(c.entity);
     if (es == nullptr)
-        return reject(reject_reason::validation,
-                      error(errc::unknown_entity, where + ": the hub has no entity '" + c.entity + "'"));
+        return reject(
+            reject_reason::validation,
+            error(errc::unknown_entity, where + ": the hub has no entity '" + c.entity + "'"));
     if (!is_valid(c.at))
         return reject(reject_reason::validation,
-                      error(errc::invalid_stamp, where + ": stamp " + std::to_string(c.at.physical_ms) +
+                      error(errc::invalid_stamp, where + ": stamp " +
+                                                     std::to_string(c.at.physical_ms) +
                                                      " ms is outside the valid range"));
     if (!is_guid(c.record_id))
         return reject(reject_reason::validation,
@@ -250,16 +266,16 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
     o.losing = r.losing;
     switch (r.kind) {
     case outcome_kind::rejected:
-        o.code = make_error_code(r.reason == reject_reason::deleted     ? errc::record_deleted
-                                 : r.reason == reject_reason::not_found ? errc::record_not_found
-                                 : r.reason == reject_reason::permission
-                                     ? errc::permission_denied
-                                     : errc::type_mismatch);
+        o.code = make_error_code(r.reason == reject_reason::deleted      ? errc::record_deleted
+                                 : r.reason == reject_reason::not_found  ? errc::record_not_found
+                                 : r.reason == reject_reason::permission ? errc::permission_denied
+                                                                         : errc::type_mismatch);
         o.message = where + ": " + o.code.message();
         break;
     case outcome_kind::superseded:
-        o.message = where + (c.op == operation::remove ? ": the record was changed after this delete"
-                                                      : ": every field was changed later elsewhere");
+        o.message =
+            where + (c.op == operation::remove ? ": the record was changed after this delete"
+                                               : ": every field was changed later elsewhere");
         break;
     case outcome_kind::merged: {
         o.message = where + ": changed later elsewhere:";
@@ -268,11 +284,12 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
         break;
     }
     case outcome_kind::applied:
-    case outcome_kind::duplicate: break;
+    case outcome_kind::duplicate:
+        break;
     }
     if (o.skew_clamped)
-        o.message += (o.message.empty() ? where + ": " : std::string("; ")) +
-                     "stamp " + to_string(c.at) + " was ahead of the hub clock by more than " +
+        o.message += (o.message.empty() ? where + ": " : std::string("; ")) + "stamp " +
+                     to_string(c.at) + " was ahead of the hub clock by more than " +
                      std::to_string(options_.max_skew_ms) + " ms and was judged by the hub clock";
 
     if (r.kind != outcome_kind::applied && r.kind != outcome_kind::merged)

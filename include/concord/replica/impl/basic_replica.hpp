@@ -32,7 +32,9 @@ inline void apply_change(std::optional<record>& local, const change& c) {
             for (const auto& f : c.fields)
                 local->fields[f.key()] = f.value();
         break;
-    case operation::remove: local.reset(); break;
+    case operation::remove:
+        local.reset();
+        break;
     }
 }
 
@@ -48,9 +50,11 @@ inline replica_id random_replica_id() {
 
 template <class Store, class Transport, class Clock>
 basic_replica<Store, Transport, Clock>::basic_replica(replica_options options, Store store,
-                                                       Transport transport, Clock clock)
-    : options_(std::move(options)), store_(std::move(store)), transport_(std::move(transport)),
-      clock_(std::move(clock), replica_id{}) {
+                                                      Transport transport, Clock clock)
+    : options_(std::move(options))
+    , store_(std::move(store))
+    , transport_(std::move(transport))
+    , clock_(std::move(clock), replica_id{}) {
     if (options_.entities.empty())
         for (const auto& e : options_.schema.entities())
             options_.entities.push_back(e.name);
@@ -73,8 +77,9 @@ void basic_replica<Store, Transport, Clock>::write(transaction& tx, replica_stat
     std::optional<record> local = tx.get(c.entity, c.record_id);
     // The first pending change of a record keeps the hub's copy it was made on (its shadow).
     if (!tx.shadow(c.entity, c.record_id))
-        tx.put_shadow(hub_record{c.entity, c.record_id, local ? local->fields : boost::json::object{},
-                                 !local.has_value(), 0});
+        tx.put_shadow(hub_record{c.entity, c.record_id,
+                                 local ? local->fields : boost::json::object{}, !local.has_value(),
+                                 0});
     detail::apply_change(local, c);
     if (local)
         tx.put(c.entity, *local);
@@ -117,7 +122,8 @@ result<std::string> basic_replica<Store, Transport, Clock>::insert(std::string_v
 }
 
 template <class Store, class Transport, class Clock>
-result<void> basic_replica<Store, Transport, Clock>::update(std::string_view entity, std::string_view id,
+result<void> basic_replica<Store, Transport, Clock>::update(std::string_view entity,
+                                                            std::string_view id,
                                                             boost::json::object fields) {
     const entity_schema* es = options_.schema.find(entity);
     if (es == nullptr)
@@ -128,15 +134,20 @@ result<void> basic_replica<Store, Transport, Clock>::update(std::string_view ent
     if (auto v = validate_fields(*es, fields, operation::update, where); !v)
         return v.error();
     if (fields.empty()) // nothing to change; still an error if the record does not exist
-        return get(entity, id).has_value() ? result<void>{} : result<void>(error(errc::record_not_found, where + ": no such record"));
-    return write_existing(change{{}, operation::update, std::string(entity), std::string(id), {}, std::move(fields)});
+        return get(entity, id).has_value()
+                   ? result<void>{}
+                   : result<void>(error(errc::record_not_found, where + ": no such record"));
+    return write_existing(
+        change{{}, operation::update, std::string(entity), std::string(id), {}, std::move(fields)});
 }
 
 template <class Store, class Transport, class Clock>
-result<void> basic_replica<Store, Transport, Clock>::remove(std::string_view entity, std::string_view id) {
+result<void> basic_replica<Store, Transport, Clock>::remove(std::string_view entity,
+                                                            std::string_view id) {
     if (options_.schema.find(entity) == nullptr)
         return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
-    return write_existing(change{{}, operation::remove, std::string(entity), std::string(id), {}, {}});
+    return write_existing(
+        change{{}, operation::remove, std::string(entity), std::string(id), {}, {}});
 }
 
 // Records a change to an existing record: the record must exist locally, and the new local
@@ -158,14 +169,16 @@ result<void> basic_replica<Store, Transport, Clock>::write_existing(change c) {
 }
 
 template <class Store, class Transport, class Clock>
-result<record> basic_replica<Store, Transport, Clock>::get(std::string_view entity, std::string_view id) {
+result<record> basic_replica<Store, Transport, Clock>::get(std::string_view entity,
+                                                           std::string_view id) {
     if (options_.schema.find(entity) == nullptr)
         return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
     try {
         auto tx = store_.begin();
         if (auto r = tx.get(entity, id))
             return std::move(*r);
-        return error(errc::record_not_found, std::string(entity) + " " + std::string(id) + ": no such record");
+        return error(errc::record_not_found,
+                     std::string(entity) + " " + std::string(id) + ": no such record");
     } catch (const boost::system::system_error& e) {
         return error(e.code(), e.what());
     }
@@ -222,7 +235,8 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
                 req.credentials = options_.credentials;
                 // One more than fits tells whether another push round is needed.
                 req.push = tx.oldest(options_.push_limit + 1);
-                std::erase_if(req.push, [&](const change& c) { return c.id.seq > last_seq_at_start; });
+                std::erase_if(req.push,
+                              [&](const change& c) { return c.id.seq > last_seq_at_start; });
                 more_to_push = req.push.size() > options_.push_limit;
                 if (more_to_push)
                     req.push.resize(options_.push_limit);
@@ -250,7 +264,8 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
             next->acknowledged = req.acknowledged;
             next->pull = pull_request{resp->cursor, options_.pull_limit, options_.entities};
             prefetched_req = next;
-            prefetched = std::async(std::launch::async, [this, next] { return transport_.exchange(*next); });
+            prefetched =
+                std::async(std::launch::async, [this, next] { return transport_.exchange(*next); });
         }
         if (auto applied = apply(req, *resp, sum); !applied) {
             if (prefetched)
@@ -264,15 +279,17 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
 
 template <class Store, class Transport, class Clock>
 result<sync_summary> basic_replica<Store, Transport, Clock>::apply(const sync_request& req,
-                                                                   sync_response& resp, sync_summary& sum) {
+                                                                   sync_response& resp,
+                                                                   sync_summary& sum) {
     if (resp.outcomes.size() != req.push.size())
-        return error(errc::protocol_error, "the hub answered " + std::to_string(resp.outcomes.size()) +
-                                               " outcomes for " + std::to_string(req.push.size()) + " changes");
+        return error(errc::protocol_error,
+                     "the hub answered " + std::to_string(resp.outcomes.size()) + " outcomes for " +
+                         std::to_string(req.push.size()) + " changes");
     for (std::size_t i = 0; i < req.push.size(); ++i)
         if (resp.outcomes[i].change != req.push[i].id)
             return error(errc::protocol_error, "outcome " + std::to_string(i) + " is for change " +
-                                                   to_string(resp.outcomes[i].change) + ", expected " +
-                                                   to_string(req.push[i].id));
+                                                   to_string(resp.outcomes[i].change) +
+                                                   ", expected " + to_string(req.push[i].id));
     try {
         auto tx = store_.begin();
         replica_state st = tx.state();
@@ -304,7 +321,8 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::apply(const sync_re
                 e.at_ms = now_ms();
                 e.result = o;
                 tx.add_log(e);
-                rebase(tx, o.hub_copy ? *o.hub_copy : hub_record{c.entity, c.record_id, {}, true, 0});
+                rebase(tx,
+                       o.hub_copy ? *o.hub_copy : hub_record{c.entity, c.record_id, {}, true, 0});
             }
             if (tx.pending_for(c.entity, c.record_id).empty())
                 tx.erase_shadow(c.entity, c.record_id);
@@ -406,7 +424,8 @@ result<void> basic_replica<Store, Transport, Clock>::revert(std::uint64_t entry)
 }
 
 template <class Store, class Transport, class Clock>
-result<void> basic_replica<Store, Transport, Clock>::retry(std::uint64_t entry, boost::json::object edits) {
+result<void> basic_replica<Store, Transport, Clock>::retry(std::uint64_t entry,
+                                                           boost::json::object edits) {
     try {
         auto tx = store_.begin();
         auto e = detail::find_entry(tx, entry);
@@ -415,7 +434,8 @@ result<void> basic_replica<Store, Transport, Clock>::retry(std::uint64_t entry, 
         const change& mine = e->mine;
         const outcome& o = e->result;
         if (o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate)
-            return error(errc::action_not_applicable, "entry " + std::to_string(entry) + " needs no retry");
+            return error(errc::action_not_applicable,
+                         "entry " + std::to_string(entry) + " needs no retry");
         const entity_schema* es = options_.schema.find(mine.entity);
         if (es == nullptr)
             return error(errc::unknown_entity, "no entity '" + mine.entity + "'");
@@ -434,7 +454,8 @@ result<void> basic_replica<Store, Transport, Clock>::retry(std::uint64_t entry, 
             if (!local) {
                 // Re-create: start from my copy of the record.
                 c.op = operation::insert;
-                boost::json::object all = e->local_copy ? e->local_copy->fields : boost::json::object{};
+                boost::json::object all =
+                    e->local_copy ? e->local_copy->fields : boost::json::object{};
                 for (const auto& f : c.fields)
                     all[f.key()] = f.value();
                 c.fields = std::move(all);

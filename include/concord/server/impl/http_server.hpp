@@ -44,8 +44,8 @@ inline std::string_view dataservice_contract(std::string_view target) {
     if (parts.size() != 4 || parts[0] != "dataservice" || parts[1] != "json" ||
         (parts[2] != "reply" && parts[2] != "syncreply"))
         return {};
-    static constexpr std::array<std::string_view, 5> contracts{"BatchQuery", "InsertQuery", "UpdateQuery",
-                                                               "DeleteQuery", "SelectQuery"};
+    static constexpr std::array<std::string_view, 5> contracts{
+        "BatchQuery", "InsertQuery", "UpdateQuery", "DeleteQuery", "SelectQuery"};
     for (std::string_view c : contracts) {
         if (c.size() != parts[3].size())
             continue;
@@ -59,15 +59,19 @@ inline std::string_view dataservice_contract(std::string_view target) {
 }
 
 inline std::string status_body(std::string_view code, std::string_view message) {
-    boost::json::object rs{{"ErrorCode", code}, {"Message", message}, {"Errors", boost::json::array{}}};
-    return boost::json::serialize(boost::json::object{{"responseStatus", std::move(rs)}, {"success", false}});
+    boost::json::object rs{
+        {"ErrorCode", code}, {"Message", message}, {"Errors", boost::json::array{}}};
+    return boost::json::serialize(
+        boost::json::object{{"responseStatus", std::move(rs)}, {"success", false}});
 }
 
 } // namespace detail
 
 template <class Hub>
 http_server<Hub>::http_server(Hub& hub, http_server_options options)
-    : hub_(&hub), options_(std::move(options)), handler_(hub, options_.limits) {}
+    : hub_(&hub)
+    , options_(std::move(options))
+    , handler_(hub, options_.limits) {}
 
 template <class Hub>
 void http_server<Hub>::start() {
@@ -75,7 +79,8 @@ void http_server<Hub>::start() {
     if (options_.tls) {
         ssl_.emplace(net::ssl::context::tls_server);
         ssl_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                          net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+                          net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                          net::ssl::context::no_tlsv1_1);
         ssl_->use_certificate_chain_file(options_.tls->certificate_chain);
         ssl_->use_private_key_file(options_.tls->private_key, net::ssl::context::pem);
     }
@@ -135,8 +140,8 @@ boost::asio::awaitable<void> http_server<Hub>::accept_loop() {
     while (!stopping_) {
         boost::system::error_code ec;
         // Each connection on its own strand, so stop() can close it safely from another thread.
-        net::ip::tcp::socket socket =
-            co_await acceptor_->async_accept(net::make_strand(io_), net::redirect_error(net::use_awaitable, ec));
+        net::ip::tcp::socket socket = co_await acceptor_->async_accept(
+            net::make_strand(io_), net::redirect_error(net::use_awaitable, ec));
         if (ec) {
             if (stopping_ || ec == net::error::operation_aborted)
                 co_return;
@@ -147,10 +152,12 @@ boost::asio::awaitable<void> http_server<Hub>::accept_loop() {
             net::co_spawn(
                 executor,
                 [this, s = std::move(socket)]() mutable -> net::awaitable<void> {
-                    boost::beast::ssl_stream<boost::beast::tcp_stream> stream(boost::beast::tcp_stream(std::move(s)), *ssl_);
+                    boost::beast::ssl_stream<boost::beast::tcp_stream> stream(
+                        boost::beast::tcp_stream(std::move(s)), *ssl_);
                     boost::beast::get_lowest_layer(stream).expires_after(options_.request_timeout);
                     boost::system::error_code hec;
-                    co_await stream.async_handshake(net::ssl::stream_base::server, net::redirect_error(net::use_awaitable, hec));
+                    co_await stream.async_handshake(net::ssl::stream_base::server,
+                                                    net::redirect_error(net::use_awaitable, hec));
                     if (!hec)
                         co_await serve(stream);
                 },
@@ -194,8 +201,10 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
         parser.header_limit(64 * 1024);
         boost::beast::get_lowest_layer(stream).expires_after(options_.request_timeout);
         boost::system::error_code ec;
-        co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == boost::beast::error::timeout)
+        co_await http::async_read(stream, buffer, parser,
+                                  net::redirect_error(net::use_awaitable, ec));
+        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+            ec == boost::beast::error::timeout)
             break;
         http::response<http::string_body> res;
         bool close = false;
@@ -203,8 +212,9 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
         ++active_;
         if (ec == http::error::body_limit) {
             res.result(http::status::payload_too_large);
-            res.body() = detail::status_body("BodyTooLarge", "the request body exceeds " +
-                                                                 std::to_string(options_.limits.max_body) + " bytes");
+            res.body() = detail::status_body(
+                "BodyTooLarge",
+                "the request body exceeds " + std::to_string(options_.limits.max_body) + " bytes");
             close = true;
         } else if (ec) {
             res.result(http::status::bad_request);
@@ -231,11 +241,13 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
             break;
     }
     boost::system::error_code ignored;
-    boost::beast::get_lowest_layer(stream).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    boost::beast::get_lowest_layer(stream).socket().shutdown(net::ip::tcp::socket::shutdown_both,
+                                                             ignored);
 }
 
 template <class Hub>
-protocol::answer http_server<Hub>::route(const boost::beast::http::request<boost::beast::http::string_body>& req) {
+protocol::answer
+http_server<Hub>::route(const boost::beast::http::request<boost::beast::http::string_body>& req) {
     namespace http = boost::beast::http;
     const std::string_view contract = detail::dataservice_contract(req.target());
     if (contract.empty())
