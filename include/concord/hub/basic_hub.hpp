@@ -131,7 +131,7 @@ private:
     template <class F>
     auto in_transaction(std::string_view credentials, F&& f)
         -> decltype(f(std::declval<transaction&>(), std::declval<const principal&>()));
-    void answer_replay(transaction& tx, outcome& o);
+    void attach_hub_copy(transaction& tx, outcome& o);
 
     hub_options options_;
     [[no_unique_address]] Store store_;

@@ -45,7 +45,7 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             // replica's id is rejected by apply() and must neither read nor take its slot.
             const bool own = c.id.replica == req.replica;
             if (auto stored = own ? tx.find_outcome(c.id) : std::nullopt) {
-                answer_replay(tx, *stored);
+                attach_hub_copy(tx, *stored);
                 resp.outcomes.push_back(std::move(*stored));
                 continue;
             }
@@ -63,7 +63,7 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             outcome o = apply(tx, *who, req.replica, c);
             if (own)
                 tx.save_outcome(o);
-            answer_replay(tx, o);
+            attach_hub_copy(tx, o);
             resp.outcomes.push_back(std::move(o));
         }
         if (req.pull) {
@@ -134,7 +134,7 @@ basic_hub<Store, Access, Clock, Resolver>::write(std::string_view credentials,
                     }
                 }
                 out.push_back(apply(tx, who, options_.id, c));
-                answer_replay(tx, out.back());
+                attach_hub_copy(tx, out.back());
             }
             return out;
         });
@@ -163,7 +163,7 @@ basic_hub<Store, Access, Clock, Resolver>::write_where(std::string_view credenti
                          now(),
                          op == operation::remove ? boost::json::object{} : values};
                 out.push_back(apply(tx, who, options_.id, c));
-                answer_replay(tx, out.back());
+                attach_hub_copy(tx, out.back());
             }
             return out;
         });
@@ -189,7 +189,7 @@ basic_hub<Store, Access, Clock, Resolver>::select(std::string_view credentials,
 // Outcomes are stored without the record copy; every answer — first or replayed — carries the
 // hub's copy as of now, so a late replay never hands the replica an old version.
 template <class Store, class Access, class Clock, class Resolver>
-void basic_hub<Store, Access, Clock, Resolver>::answer_replay(transaction& tx, outcome& o) {
+void basic_hub<Store, Access, Clock, Resolver>::attach_hub_copy(transaction& tx, outcome& o) {
     o.hub_copy.reset();
     if (o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate)
         return;
