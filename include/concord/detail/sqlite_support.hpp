@@ -291,6 +291,41 @@ private:
     std::unique_ptr<checkpointer> checkpointer_; // last: stops before the connection closes
 };
 
+// One write transaction of a store: the store's mutex (one transaction per store object) and
+// BEGIN IMMEDIATE (one writer per file, across processes); ROLLBACK unless commit() ran.
+class write_scope {
+public:
+    write_scope(connection& c, std::mutex& m) : conn_(&c), lock_(m) {
+        guard("starting a transaction", [&] { conn_->exec("BEGIN IMMEDIATE"); });
+        active_ = true;
+    }
+    write_scope(write_scope&& o) noexcept
+        : conn_(o.conn_)
+        , lock_(std::move(o.lock_))
+        , active_(std::exchange(o.active_, false)) {}
+    write_scope& operator=(write_scope&&) = delete;
+
+    ~write_scope() {
+        if (!active_)
+            return;
+        try {
+            conn_->exec("ROLLBACK");
+        } catch (...) { // NOLINT(bugprone-empty-catch): closing the connection rolls back too
+        }
+    }
+
+    void commit() {
+        guard("committing", [&] { conn_->exec("COMMIT"); });
+        active_ = false;
+        lock_.unlock();
+    }
+
+private:
+    connection* conn_;
+    std::unique_lock<std::mutex> lock_;
+    bool active_ = false;
+};
+
 // Binds a JSON scalar; validation upstream guarantees it fits the column.
 inline void bind(statement& s, int i, const boost::json::value& v) {
     switch (v.kind()) {

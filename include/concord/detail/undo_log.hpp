@@ -7,6 +7,7 @@
 #define CONCORD_DETAIL_UNDO_LOG_HPP
 
 #include <functional>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,33 @@ public:
 
 private:
     std::vector<std::function<void()>> steps_;
+};
+
+// A memory store's transaction: the store's mutex, held until commit, and the undo log that
+// runs when the transaction is destroyed without commit.
+class undo_scope {
+public:
+    explicit undo_scope(std::mutex& m) : lock_(m) {}
+    undo_scope(undo_scope&&) noexcept = default;
+    undo_scope& operator=(undo_scope&&) = delete;
+    ~undo_scope() {
+        if (lock_.owns_lock())
+            log_.rollback();
+    }
+
+    template <class F>
+    void add(F&& f) {
+        log_.add(std::forward<F>(f));
+    }
+
+    void commit() noexcept {
+        log_.clear();
+        lock_.unlock();
+    }
+
+private:
+    undo_log log_;
+    std::unique_lock<std::mutex> lock_;
 };
 
 } // namespace concord::detail

@@ -50,10 +50,6 @@ public:
     public:
         transaction(transaction&&) noexcept = default;
         transaction& operator=(transaction&&) = delete;
-        ~transaction() {
-            if (lock_.owns_lock())
-                undo_.rollback();
-        }
 
         std::optional<stored_record> load(std::string_view entity, std::string_view id) const {
             if (const stored_record* r = find(entity, id))
@@ -172,14 +168,11 @@ public:
             return out;
         }
 
-        void commit() {
-            undo_.clear();
-            lock_.unlock();
-        }
+        void commit() { undo_.commit(); }
 
     private:
         friend class memory_hub_store;
-        explicit transaction(data* d) : d_(d), lock_(d->mutex) {}
+        explicit transaction(data* d) : d_(d), undo_(d->mutex) {}
 
         const stored_record* find(std::string_view entity, std::string_view id) const {
             auto e = d_->records.find(entity);
@@ -190,8 +183,7 @@ public:
         }
 
         data* d_;
-        std::unique_lock<std::mutex> lock_;
-        detail::undo_log undo_;
+        detail::undo_scope undo_;
     };
 
     /// Starts a transaction; blocks while another one is open.

@@ -47,10 +47,6 @@ public:
     public:
         transaction(transaction&&) noexcept = default;
         transaction& operator=(transaction&&) = delete;
-        ~transaction() {
-            if (lock_.owns_lock())
-                undo_.rollback();
-        }
 
         std::optional<record> get(std::string_view entity, std::string_view id) const {
             auto e = d_->records.find(entity);
@@ -232,18 +228,14 @@ public:
             d_->state = st;
         }
 
-        void commit() {
-            undo_.clear();
-            lock_.unlock();
-        }
+        void commit() { undo_.commit(); }
 
     private:
         friend class memory_replica_store;
-        explicit transaction(data* d) : d_(d), lock_(d->mutex) {}
+        explicit transaction(data* d) : d_(d), undo_(d->mutex) {}
 
         data* d_;
-        std::unique_lock<std::mutex> lock_;
-        detail::undo_log undo_;
+        detail::undo_scope undo_;
     };
 
     /// Starts a transaction; blocks while another one is open.

@@ -78,26 +78,8 @@ private:
 /// A unit of work on a `sqlite_hub_store`. Move-only; rolls back unless committed.
 class sqlite_hub_store::transaction {
 public:
-    transaction(transaction&& o) noexcept
-        : d_(o.d_)
-        , lock_(std::move(o.lock_))
-        , active_(std::exchange(o.active_, false))
-        , seq_(o.seq_)
-        , seq_at_begin_(o.seq_at_begin_)
-        , dirty_(std::move(o.dirty_))
-        , acks_(std::move(o.acks_))
-        , max_stored_(std::move(o.max_stored_)) {}
+    transaction(transaction&&) noexcept = default;
     transaction& operator=(transaction&&) = delete;
-
-    ~transaction() {
-        if (active_) {
-            try {
-                d_->conn.exec("ROLLBACK");
-            } catch (
-                ...) { // NOLINT(bugprone-empty-catch): the connection rolls back on close anyway
-            }
-        }
-    }
 
     std::optional<stored_record> load(std::string_view entity, std::string_view id) {
         if (auto it = dirty_.find(std::pair(entity, id)); it != dirty_.end())
@@ -274,19 +256,15 @@ public:
                 s.bind(1, to_i64(seq_));
                 s.exec();
             }
-            d_->conn.exec("COMMIT");
         });
-        active_ = false;
-        lock_.unlock();
+        scope_.commit();
     }
 
 private:
     friend class sqlite_hub_store;
 
-    explicit transaction(data* d) : d_(d), lock_(d->mutex) {
+    explicit transaction(data* d) : d_(d), scope_(d->conn, d->mutex) {
         detail::sqlite::guard("starting a transaction", [&] {
-            d_->conn.exec("BEGIN IMMEDIATE");
-            active_ = true;
             auto& s = d_->conn.stmt("SELECT value FROM concord_meta WHERE key = 'seq'");
             seq_ = s.step() ? static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0)) : 0;
             seq_at_begin_ = seq_;
@@ -425,8 +403,7 @@ private:
     }
 
     data* d_;
-    std::unique_lock<std::mutex> lock_;
-    bool active_ = false;
+    detail::sqlite::write_scope scope_;
     std::uint64_t seq_ = 0;
     std::uint64_t seq_at_begin_ = 0;
     std::map<std::pair<std::string, std::string>, stored_record, detail::pair_less> dirty_;

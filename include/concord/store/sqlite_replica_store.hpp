@@ -68,21 +68,8 @@ private:
 /// A unit of work on a `sqlite_replica_store`. Move-only; rolls back unless committed.
 class sqlite_replica_store::transaction {
 public:
-    transaction(transaction&& o) noexcept
-        : d_(o.d_)
-        , lock_(std::move(o.lock_))
-        , active_(std::exchange(o.active_, false))
-        , any_shadow_(o.any_shadow_) {}
+    transaction(transaction&&) noexcept = default;
     transaction& operator=(transaction&&) = delete;
-
-    ~transaction() {
-        if (active_) {
-            try {
-                d_->conn.exec("ROLLBACK");
-            } catch (...) { // NOLINT(bugprone-empty-catch): closing the connection rolls back too
-            }
-        }
-    }
 
     std::optional<record> get(std::string_view entity, std::string_view id) {
         const table* t = find_table(entity);
@@ -324,19 +311,13 @@ public:
         });
     }
 
-    void commit() {
-        detail::sqlite::guard("committing", [&] { d_->conn.exec("COMMIT"); });
-        active_ = false;
-        lock_.unlock();
-    }
+    void commit() { scope_.commit(); }
 
 private:
     friend class sqlite_replica_store;
 
-    explicit transaction(data* d) : d_(d), lock_(d->mutex) {
+    explicit transaction(data* d) : d_(d), scope_(d->conn, d->mutex) {
         detail::sqlite::guard("starting a transaction", [&] {
-            d_->conn.exec("BEGIN IMMEDIATE");
-            active_ = true;
             auto& s = d_->conn.stmt("SELECT EXISTS (SELECT 1 FROM concord_shadows)");
             any_shadow_ = s.step() && sqlite3_column_int64(s.handle(), 0) != 0;
         });
@@ -368,8 +349,7 @@ private:
     }
 
     data* d_;
-    std::unique_lock<std::mutex> lock_;
-    bool active_ = false;
+    detail::sqlite::write_scope scope_;
     bool any_shadow_ = false;
 };
 
