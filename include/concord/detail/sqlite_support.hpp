@@ -138,7 +138,7 @@ public:
             std::lock_guard lock(mutex_);
             stop_ = true;
         }
-        wake_.notify_one();
+        changed_.notify_all();
         thread_.join();
         sqlite3_wal_hook(writer_, nullptr, nullptr);
         sqlite3_close(db_);
@@ -148,18 +148,30 @@ private:
     static int on_commit(void* self, sqlite3* writer, const char* name, int pages) {
         auto* c = static_cast<checkpointer*>(self);
         // The log was already long before this commit and has not restarted since: the
-        // background thread is starved by back-to-back writers, so this commit checkpoints
-        // itself, as SQLite's default would. A single large commit never pays here.
+        // background thread is starved by back-to-back writers, or slower than them. This
+        // commit then waits for it and checkpoints itself, as SQLite's default would; a single
+        // large commit never pays here.
         const bool behind = c->last_pages_ >= 2 * c->pages_ && pages > c->last_pages_;
         c->last_pages_ = pages;
         if (behind) {
+            {
+                std::unique_lock lock(c->mutex_);
+                c->changed_.wait(lock, [c] { return !c->running_; });
+                c->running_ = true; // only one checkpointer at a time: SQLite refuses a second
+                c->due_ = false;
+            }
             sqlite3_wal_checkpoint_v2(writer, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+            {
+                std::lock_guard lock(c->mutex_);
+                c->running_ = false;
+            }
+            c->changed_.notify_all();
         } else if (pages >= c->pages_) {
             {
                 std::lock_guard lock(c->mutex_);
                 c->due_ = true;
             }
-            c->wake_.notify_one();
+            c->changed_.notify_all();
         }
         return SQLITE_OK;
     }
@@ -167,16 +179,19 @@ private:
     void run() {
         std::unique_lock lock(mutex_);
         for (;;) {
-            wake_.wait(lock, [this] { return due_ || stop_; });
+            changed_.wait(lock, [this] { return (due_ && !running_) || stop_; });
             if (stop_)
                 return;
             due_ = false;
+            running_ = true;
             lock.unlock();
             // A connection learns that the file is in WAL mode from its first read; until then
             // a checkpoint is a silent no-op.
             sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
             sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
             lock.lock();
+            running_ = false;
+            changed_.notify_all();
         }
     }
 
@@ -185,8 +200,9 @@ private:
     sqlite3* writer_ = nullptr;
     sqlite3* db_ = nullptr;
     std::mutex mutex_;
-    std::condition_variable wake_;
+    std::condition_variable changed_; // due_, running_ or stop_ changed
     bool due_ = false;
+    bool running_ = false; // a checkpoint is copying (background or inline)
     bool stop_ = false;
     std::thread thread_;
 };
