@@ -57,7 +57,16 @@ enum class errc : int {
     unknown_type = 28,             ///< an item's `__type` is missing or not a supported query type
     invalid_request = 29,          ///< a required property is missing or has the wrong shape
     unsupported = 30,              ///< a valid DataService construct concord does not implement
+    bad_credentials = 31,          ///< unknown user or wrong password at login
+    session_expired = 32,          ///< the session token's lifetime is over
+    link_invalid = 33,             ///< a record link's signature or shape is wrong
+    link_expired = 34,             ///< a record link's lifetime is over
+    forbidden = 35,                ///< authenticated, but the request is outside what is granted
+    scope_changed = 36,            ///< the replica's read scope changed; it must pull afresh
 };
+
+/// The highest `errc` value, for tables that list every code.
+inline constexpr errc last_errc = errc::scope_changed;
 
 } // namespace concord
 
@@ -140,6 +149,18 @@ public:
             return "invalid request";
         case errc::unsupported:
             return "not supported";
+        case errc::bad_credentials:
+            return "unknown user or wrong password";
+        case errc::session_expired:
+            return "session expired";
+        case errc::link_invalid:
+            return "invalid record link";
+        case errc::link_expired:
+            return "record link expired";
+        case errc::forbidden:
+            return "forbidden";
+        case errc::scope_changed:
+            return "read scope changed";
         }
         return "unknown concord error";
     }

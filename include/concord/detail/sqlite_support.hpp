@@ -273,18 +273,26 @@ public:
                         db_->getHandle(), path_, checkpoint_pages_, busy_timeout_ms_);
                 }
             }
-            if (found < current) {
-                db_->exec("BEGIN IMMEDIATE");
-                try {
+            if (found < current)
+                in_transaction([&] {
                     migrate(found);
                     db_->exec("PRAGMA user_version=" + std::to_string(current));
-                    db_->exec("COMMIT");
-                } catch (...) {
-                    db_->exec("ROLLBACK");
-                    throw;
-                }
-            }
+                });
         });
+    }
+
+    // Runs `f` in `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws (setup work; the
+    // stores' units of work use write_scope).
+    template <class F>
+    void in_transaction(F&& f) {
+        exec("BEGIN IMMEDIATE");
+        try {
+            f();
+            exec("COMMIT");
+        } catch (...) {
+            exec("ROLLBACK");
+            throw;
+        }
     }
 
     // The columns a table has now (empty when it does not exist).

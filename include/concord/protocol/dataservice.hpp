@@ -160,13 +160,25 @@ inline std::string_view error_name(const error_code& ec) noexcept {
         return "InvalidRequest";
     case errc::unsupported:
         return "NotSupported";
+    case errc::bad_credentials:
+        return "BadCredentials";
+    case errc::session_expired:
+        return "SessionExpired";
+    case errc::link_invalid:
+        return "LinkInvalid";
+    case errc::link_expired:
+        return "LinkExpired";
+    case errc::forbidden:
+        return "Forbidden";
+    case errc::scope_changed:
+        return "ScopeChanged";
     }
     return "Error";
 }
 
 /// The concord error code named by `error_name`, or 0.
 inline int error_value(std::string_view name) noexcept {
-    for (int v = 1; v <= static_cast<int>(errc::unsupported); ++v)
+    for (int v = 1; v <= static_cast<int>(last_errc); ++v)
         if (error_name(make_error_code(static_cast<errc>(v))) == name)
             return v;
     return 0;

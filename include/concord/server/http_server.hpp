@@ -1,11 +1,14 @@
 // SPDX-FileCopyrightText: 2026 The concord authors
 // SPDX-License-Identifier: BSL-1.0
 //
-// concord — an HTTP(S) server (Boost.Beast) exposing a hub's DataService endpoints.
+// concord — an HTTP(S) server (Boost.Beast) exposing a hub's DataService endpoints, a login
+// endpoint and record links.
 
 #ifndef CONCORD_SERVER_HTTP_SERVER_HPP
 #define CONCORD_SERVER_HTTP_SERVER_HPP
 
+#include <concord/auth/record_link.hpp>
+#include <concord/auth/user_directory.hpp> // concord::session, the login callback's answer
 #include <concord/protocol/handler.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -23,12 +26,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace concord {
@@ -53,14 +58,43 @@ struct http_server_options {
     protocol::limits limits;
     /// Serve HTTPS with these files; plain HTTP when absent.
     std::optional<tls_files> tls;
+
+    /** Enables `POST [/0]/ServiceModel/AuthService.svc/Login` (404 when empty): checks a user
+        name and password, e.g. `user_directory::login`. Its error `errc::bad_credentials`
+        (or `unauthenticated`) answers 401, `invalid_request` 400, anything else 500. Called on
+        the server's threads, possibly concurrently; it blocks one of them while it runs (a
+        PBKDF2 check costs ~50 ms at the default rounds). */
+    std::function<result<session>(std::string_view name, std::string_view password)> login;
+
+    /// Enables `GET /link/<token>` (with `link_view`): checks record links with this signer.
+    std::optional<link_signer> links;
+    /** With `links`: the record a valid link shows, as the link's reader may see it (pick the
+        columns here), or nullopt when it no longer exists. Called on the server's threads,
+        possibly concurrently. */
+    std::function<std::optional<boost::json::object>(std::string_view entity,
+                                                     std::string_view id)>
+        link_view;
 };
 
 /** Serves a hub over HTTP/1.1 (keep-alive) or HTTPS:
-    `POST
+    - `POST
    [/0]/dataservice/json/{reply|SyncReply}/{BatchQuery|InsertQuery|UpdateQuery|DeleteQuery|SelectQuery}`
-    (path case-insensitive), with `Authorization: Bearer <token>` passed to the hub's access
-    policy. Every request gets an answer: 200, or 400 / 401 / 404 / 405 / 413 / 500 with a
-    ServiceStack-style `responseStatus`; a bad request never stops the server.
+      (path case-insensitive). The credentials are the token of `Authorization: Bearer <token>`,
+      or, when there is no `Authorization` header, the value of the `concord_token` cookie.
+      They are checked with the hub's access policy before the body is decoded (and again by
+      the hub): `errc::unauthenticated` or `errc::session_expired` answers 401 with
+      `WWW-Authenticate: Bearer`, whatever the body.
+    - `POST [/0]/ServiceModel/AuthService.svc/Login` when `http_server_options::login` is set:
+      `{"UserName": …, "UserPassword": …}` → 200 `{"code":0,"message":"","token":…,
+      "expires":"<ISO-8601 UTC>"}` and the `concord_token` cookie (HttpOnly, SameSite=Strict,
+      Secure under TLS); 401 `BadCredentials`; 400 for a malformed body.
+    - `GET /link/<token>` when `links` and `link_view` are set: 200 `{"entity", "id",
+      "record"}`; 403 `LinkInvalid` / `LinkExpired`; 404 `RecordNotFound`. A link token is no
+      bearer token: DataService endpoints refuse it like any unknown token.
+
+    Every request gets an answer: 200, or 400 / 401 / 403 / 404 / 405 / 413 / 500 with a
+    ServiceStack-style `responseStatus`; a bad request never stops the server. No answer but
+    the login's own carries a password or a token (the policy's messages are redacted too).
 
     @tparam Hub a `basic_hub`.
     Thread safety: `start`, `stop` and `port` from one controlling thread; requests are served
@@ -95,10 +129,22 @@ private:
         bool alive = true;
     };
 
+    using request = boost::beast::http::request<boost::beast::http::string_body>;
+
+    // An answer with the headers some endpoints add.
+    struct reply {
+        unsigned status = 200;
+        std::string body;
+        std::vector<std::pair<boost::beast::http::field, std::string>> headers;
+    };
+
     template <class Stream>
     boost::asio::awaitable<void> serve(Stream& stream);
     boost::asio::awaitable<void> accept_loop();
-    protocol::answer route(const boost::beast::http::request<boost::beast::http::string_body>& req);
+    reply route(const request& req);
+    reply dataservice(const request& req, std::string_view contract);
+    reply login(const request& req);
+    reply open_link(const request& req, std::string_view token);
 
     Hub* hub_;
     http_server_options options_;

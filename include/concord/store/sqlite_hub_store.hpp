@@ -445,8 +445,7 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
         }
     });
     detail::sqlite::guard(path + ": preparing entity tables", [&] {
-        c.exec("BEGIN IMMEDIATE");
-        try {
+        c.in_transaction([&] {
             for (const auto& e : s.entities()) {
                 table t;
                 // Keyed by change sequence (the rowid): a pull is a range scan in table order, an
@@ -479,11 +478,7 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
                 d_->names.push_back(e.name);
                 d_->tables.emplace(e.name, std::move(t));
             }
-            c.exec("COMMIT");
-        } catch (...) {
-            c.exec("ROLLBACK");
-            throw;
-        }
+        });
     });
 }
 

@@ -375,8 +375,7 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
         }
     });
     detail::sqlite::guard(path + ": preparing entity tables", [&] {
-        c.exec("BEGIN IMMEDIATE");
-        try {
+        c.in_transaction([&] {
             for (const auto& e : s.entities()) {
                 table t;
                 static_cast<detail::sqlite::entity_table&>(t) =
@@ -396,11 +395,7 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
                     "INSERT OR REPLACE INTO " + t.quoted + " (" + all + ") VALUES (" + values + ")";
                 d_->tables.emplace(e.name, std::move(t));
             }
-            c.exec("COMMIT");
-        } catch (...) {
-            c.exec("ROLLBACK");
-            throw;
-        }
+        });
     });
 }
 

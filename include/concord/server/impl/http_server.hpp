@@ -6,6 +6,8 @@
 #ifndef CONCORD_SERVER_IMPL_HTTP_SERVER_HPP
 #define CONCORD_SERVER_IMPL_HTTP_SERVER_HPP
 
+#include <concord/server/detail/auth_http.hpp>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <exception>
 #include <string>
 
 namespace concord {
@@ -63,6 +66,25 @@ inline std::string status_body(std::string_view code, std::string_view message) 
         {"ErrorCode", code}, {"Message", message}, {"Errors", boost::json::array{}}};
     return boost::json::serialize(
         boost::json::object{{"responseStatus", std::move(rs)}, {"success", false}});
+}
+
+// `responseStatus.ErrorCode` of an answer body; empty when it has none.
+inline std::string status_code_of(std::string_view body) {
+    boost::system::error_code ec;
+    const boost::json::value v = boost::json::parse(body, ec);
+    if (ec || !v.is_object())
+        return {};
+    const boost::json::value* rs = protocol::find(v.get_object(), "responseStatus");
+    if (rs == nullptr || !rs->is_object())
+        return {};
+    const boost::json::value* code = protocol::find(rs->get_object(), "ErrorCode");
+    return code && code->is_string() ? std::string(code->get_string()) : std::string();
+}
+
+// RFC 6750 §3: a request that sent a token is told the token is the problem.
+inline std::string bearer_challenge(bool token_sent) {
+    return token_sent ? R"(Bearer realm="concord", error="invalid_token")"
+                      : R"(Bearer realm="concord")";
 }
 
 } // namespace detail
@@ -222,9 +244,16 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
             close = true;
         } else {
             const auto& req = parser.get();
-            protocol::answer a = route(req);
+            reply a;
+            try {
+                a = route(req);
+            } catch (const std::exception&) { // a callback or the hub threw: answer, keep serving
+                a = reply{500, detail::status_body("Error", "internal server error"), {}};
+            }
             res.result(static_cast<http::status>(a.status));
             res.body() = std::move(a.body);
+            for (auto& [name, value] : a.headers)
+                res.set(name, std::move(value));
             res.version(req.version());
             close = !req.keep_alive() || stopping_;
         }
@@ -246,21 +275,157 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
 }
 
 template <class Hub>
-protocol::answer
-http_server<Hub>::route(const boost::beast::http::request<boost::beast::http::string_body>& req) {
+typename http_server<Hub>::reply http_server<Hub>::route(const request& req) {
     namespace http = boost::beast::http;
-    const std::string_view contract = detail::dataservice_contract(req.target());
+    const std::string_view target = req.target();
+    if (options_.login && detail::is_login_path(target))
+        return login(req);
+    if (options_.links && options_.link_view)
+        if (auto token = detail::link_token(target))
+            return open_link(req, *token);
+    const std::string_view contract = detail::dataservice_contract(target);
     if (contract.empty())
-        return {404, detail::status_body("NotFound", "no endpoint " + std::string(req.target()))};
+        return {404,
+                detail::status_body("NotFound", "no endpoint " + detail::printable_path(target)),
+                {}};
     if (req.method() != http::verb::post)
-        return {405, detail::status_body("MethodNotAllowed", "DataService endpoints take POST")};
+        return {405, detail::status_body("MethodNotAllowed", "DataService endpoints take POST"),
+                {{http::field::allow, "POST"}}};
+    return dataservice(req, contract);
+}
+
+template <class Hub>
+typename http_server<Hub>::reply http_server<Hub>::dataservice(const request& req,
+                                                               std::string_view contract) {
+    namespace http = boost::beast::http;
+    // The bearer token, or the login cookie when there is no Authorization header at all.
     std::string_view credentials;
-    if (auto it = req.find(http::field::authorization); it != req.end()) {
-        const std::string_view v = it->value();
-        if (v.size() > 7 && (v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer "))
-            credentials = v.substr(7);
+    if (auto auth = req.find(http::field::authorization); auth != req.end()) {
+        credentials = detail::bearer_token(auth->value());
+    } else {
+        const auto [first, last] = req.equal_range(http::field::cookie);
+        for (auto it = first; it != last; ++it)
+            if (auto v = detail::cookie_value(it->value(), detail::token_cookie)) {
+                credentials = *v;
+                break;
+            }
     }
-    return handler_.handle(contract, req.body(), credentials);
+    const auto refused = [&](const error& e) {
+        boost::json::object rs{
+            {"ErrorCode", protocol::error_name(e.code)},
+            {"Message", detail::redact(e.message, credentials)},
+            {"Errors", boost::json::array{boost::json::object{
+                           {"ErrorCode", protocol::error_name(e.code)},
+                           {"FieldName", e.field},
+                           {"Message", detail::redact(e.message, credentials)}}}}};
+        return reply{401,
+                     boost::json::serialize(
+                         boost::json::object{{"responseStatus", std::move(rs)}, {"success", false}}),
+                     {{http::field::www_authenticate, detail::bearer_challenge(!credentials.empty())}}};
+    };
+    // Checked here as well as by the hub: the handler answers 500 for an expired session and,
+    // for plain clients, fails only the items; a refused token must be 401 for the whole request.
+    if (auto who = hub_->access().authenticate(credentials);
+        !who && (who.error() == errc::unauthenticated || who.error() == errc::session_expired))
+        return refused(who.error());
+
+    protocol::answer a = handler_.handle(contract, req.body(), credentials);
+    reply out{a.status, std::move(a.body), {}};
+    if (out.status != 200) {
+        out.body = detail::redact(std::move(out.body), credentials);
+        // The session ended between the check above and the hub's own.
+        const std::string code = detail::status_code_of(out.body);
+        if (code == protocol::error_name(make_error_code(errc::unauthenticated)) ||
+            code == protocol::error_name(make_error_code(errc::session_expired))) {
+            out.status = 401;
+            out.headers.emplace_back(http::field::www_authenticate,
+                                     detail::bearer_challenge(!credentials.empty()));
+        }
+    }
+    return out;
+}
+
+template <class Hub>
+typename http_server<Hub>::reply http_server<Hub>::login(const request& req) {
+    namespace http = boost::beast::http;
+    if (req.method() != http::verb::post)
+        return {405, detail::status_body("MethodNotAllowed", "the login endpoint takes POST"),
+                {{http::field::allow, "POST"}}};
+    const auto bad_request = [](const error_code& code, std::string_view message) {
+        return reply{400, detail::status_body(protocol::error_name(code), message), {}};
+    };
+    auto body = protocol::parse_json(req.body(), options_.limits);
+    if (!body) // the parser's messages name the problem, never the text around it
+        return bad_request(body.error().code, body.error().message);
+    const boost::json::value* name = nullptr;
+    const boost::json::value* password = nullptr;
+    if (body->is_object()) {
+        name = protocol::find(body->get_object(), "UserName");
+        password = protocol::find(body->get_object(), "UserPassword");
+    }
+    if (name == nullptr || password == nullptr || !name->is_string() || !password->is_string())
+        return bad_request(make_error_code(errc::invalid_request),
+                           "the login body must be an object with string properties UserName "
+                           "and UserPassword");
+    const std::string_view user = name->get_string();
+    const std::string_view secret = password->get_string();
+    if (user.size() > options_.limits.max_value_bytes ||
+        secret.size() > options_.limits.max_value_bytes)
+        return bad_request(make_error_code(errc::body_too_large),
+                           "UserName and UserPassword may have at most " +
+                               std::to_string(options_.limits.max_value_bytes) + " bytes");
+
+    result<concord::session> s = options_.login(user, secret);
+    if (!s) {
+        const error& e = s.error();
+        if (e == errc::bad_credentials || e == errc::unauthenticated)
+            // One message for an unknown user and a wrong password, whatever the callback says.
+            return {401,
+                    detail::status_body(protocol::error_name(e.code),
+                                        make_error_code(errc::bad_credentials).message()),
+                    {{http::field::www_authenticate, detail::bearer_challenge(false)}}};
+        return {e == errc::invalid_request ? 400u : 500u,
+                detail::status_body(protocol::error_name(e.code),
+                                    detail::redact(e.message, secret)),
+                {}};
+    }
+    boost::json::object out{{"code", 0},
+                            {"message", ""},
+                            {"token", s->token},
+                            {"expires", detail::iso8601_utc(s->expires)}};
+    std::string cookie = std::string(detail::token_cookie) + "=" + s->token +
+                         "; Path=/; HttpOnly; SameSite=Strict";
+    if (options_.tls)
+        cookie += "; Secure";
+    return {200,
+            boost::json::serialize(out),
+            {{http::field::set_cookie, std::move(cookie)},
+             {http::field::cache_control, "no-store"}}};
+}
+
+template <class Hub>
+typename http_server<Hub>::reply http_server<Hub>::open_link(const request& req,
+                                                            std::string_view token) {
+    namespace http = boost::beast::http;
+    if (req.method() != http::verb::get)
+        return {405, detail::status_body("MethodNotAllowed", "record links take GET"),
+                {{http::field::allow, "GET"}}};
+    auto claims = options_.links->verify(token, std::chrono::system_clock::now());
+    if (!claims)
+        return {403,
+                detail::status_body(protocol::error_name(claims.error().code),
+                                    detail::redact(claims.error().message, token)),
+                {}};
+    std::optional<boost::json::object> record = options_.link_view(claims->entity, claims->record_id);
+    if (!record)
+        return {404,
+                detail::status_body(protocol::error_name(make_error_code(errc::record_not_found)),
+                                    "the linked record no longer exists"),
+                {}};
+    boost::json::object out{{"entity", claims->entity},
+                            {"id", claims->record_id},
+                            {"record", std::move(*record)}};
+    return {200, boost::json::serialize(out), {{http::field::cache_control, "no-store"}}};
 }
 
 } // namespace concord
