@@ -56,6 +56,15 @@ concept grants_everything = requires {
     requires A::grants_all;
 };
 
+/** Optional: a policy with `a.project(p, h)` (`h` a `hub_record&`) erases from `h` the
+    columns principal `p` may not read. The hub calls it on every record it hands out — pulled
+    rows, selected rows, the hub's copy in an outcome — after `may_read` allowed the record.
+*/
+template <class A>
+concept projects_columns = requires(const A& a, const principal& p, hub_record& h) {
+    a.project(p, h);
+};
+
 /// Everyone may read and write everything: the policy of a trusted, single-tenant hub.
 struct allow_all {
     static constexpr bool grants_all = true;

@@ -48,6 +48,10 @@ struct hub_options {
     serves one pull page. Everything one call writes commits in one store transaction: a
     failure leaves nothing behind.
 
+    Every record the hub hands out — a pulled or selected row, the hub's copy in an outcome —
+    first passes the access policy: `may_read`, and `project` (erasing hidden columns) when the
+    policy has one (`projects_columns`). A record the principal may not read is left out.
+
     A replayed change (same change id) writes nothing and gets its original outcome, with the
     hub's current copy of the record. A change whose outcome the replica already acknowledged
     gets `duplicate`.
@@ -131,7 +135,8 @@ private:
     template <class F>
     auto in_transaction(std::string_view credentials, F&& f)
         -> decltype(f(std::declval<transaction&>(), std::declval<const principal&>()));
-    void attach_hub_copy(transaction& tx, outcome& o);
+    void attach_hub_copy(transaction& tx, const principal& who, outcome& o);
+    bool readable(const principal& who, hub_record& h) const;
 
     hub_options options_;
     [[no_unique_address]] Store store_;

@@ -45,7 +45,7 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             // replica's id is rejected by apply() and must neither read nor take its slot.
             const bool own = c.id.replica == req.replica;
             if (auto stored = own ? tx.find_outcome(c.id) : std::nullopt) {
-                attach_hub_copy(tx, *stored);
+                attach_hub_copy(tx, *who, *stored);
                 resp.outcomes.push_back(std::move(*stored));
                 continue;
             }
@@ -63,7 +63,7 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             outcome o = apply(tx, *who, req.replica, c);
             if (own)
                 tx.save_outcome(o);
-            attach_hub_copy(tx, o);
+            attach_hub_copy(tx, *who, o);
             resp.outcomes.push_back(std::move(o));
         }
         if (req.pull) {
@@ -72,7 +72,7 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             change_page page = tx.changes_after(req.pull->after, limit, req.pull->entities);
             resp.rows.reserve(page.rows.size());
             for (auto& row : page.rows)
-                if (access_.may_read(*who, row))
+                if (readable(*who, row))
                     resp.rows.push_back(std::move(row));
             resp.cursor = page.cursor;
             resp.more = page.more;
@@ -134,7 +134,7 @@ basic_hub<Store, Access, Clock, Resolver>::write(std::string_view credentials,
                     }
                 }
                 out.push_back(apply(tx, who, options_.id, c));
-                attach_hub_copy(tx, out.back());
+                attach_hub_copy(tx, who, out.back());
             }
             return out;
         });
@@ -163,7 +163,7 @@ basic_hub<Store, Access, Clock, Resolver>::write_where(std::string_view credenti
                          now(),
                          op == operation::remove ? boost::json::object{} : values};
                 out.push_back(apply(tx, who, options_.id, c));
-                attach_hub_copy(tx, out.back());
+                attach_hub_copy(tx, who, out.back());
             }
             return out;
         });
@@ -181,20 +181,40 @@ basic_hub<Store, Access, Clock, Resolver>::select(std::string_view credentials,
     return in_transaction(
         credentials, [&](transaction& tx, const principal& who) -> result<std::vector<hub_record>> {
             std::vector<hub_record> rows = tx.select(entity, where);
-            std::erase_if(rows, [&](const hub_record& h) { return !access_.may_read(who, h); });
+            std::erase_if(rows, [&](hub_record& h) { return !readable(who, h); });
             return rows;
         });
 }
 
 // Outcomes are stored without the record copy; every answer — first or replayed — carries the
-// hub's copy as of now, so a late replay never hands the replica an old version.
+// hub's copy as of now, so a late replay never hands the replica an old version. A copy the
+// principal may not read is left out, and its hidden columns are erased.
 template <class Store, class Access, class Clock, class Resolver>
-void basic_hub<Store, Access, Clock, Resolver>::attach_hub_copy(transaction& tx, outcome& o) {
+void basic_hub<Store, Access, Clock, Resolver>::attach_hub_copy(transaction& tx,
+                                                                const principal& who, outcome& o) {
     o.hub_copy.reset();
     if (o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate)
         return;
-    if (auto cur = tx.load(o.entity, o.record_id))
-        o.hub_copy = cur->copy();
+    if (auto cur = tx.load(o.entity, o.record_id)) {
+        hub_record copy = cur->copy();
+        if (readable(who, copy))
+            o.hub_copy = std::move(copy);
+    }
+}
+
+// Whether `h` may reach `who`; if so, `h` is reduced to the columns `who` may read.
+template <class Store, class Access, class Clock, class Resolver>
+bool basic_hub<Store, Access, Clock, Resolver>::readable(const principal& who,
+                                                         hub_record& h) const {
+    if constexpr (grants_everything<Access>) {
+        return true;
+    } else {
+        if (!access_.may_read(who, h))
+            return false;
+        if constexpr (projects_columns<Access>)
+            access_.project(who, h);
+        return true;
+    }
 }
 
 template <class Store, class Access, class Clock, class Resolver>
