@@ -26,20 +26,20 @@ struct principal {
     friend bool operator==(const principal&, const principal&) = default;
 };
 
+// clang-format off
 /** Decides who is asking and what they may see and change (docs/concepts/AccessPolicy.md).
 
-    | expression                  | type                | semantics |
-    |-----------------------------|---------------------|-----------|
-    | `a.authenticate(cred)`      | `result<principal>` | `errc::unauthenticated` for missing or bad
-   credentials | | `a.may_write(p, c, cur)`    | `result<void>`      | `errc::permission_denied`
-   naming entity, record and field when `p` may not make change `c`; `cur` is the hub's copy (null
-   when new) | | `a.may_read(p, h)`          | `bool`              | whether record `h` may reach
-   `p` |
+    | expression               | type                | semantics |
+    |--------------------------|---------------------|-----------|
+    | `a.authenticate(cred)`   | `result<principal>` | `errc::unauthenticated` for missing or bad credentials |
+    | `a.may_write(p, c, cur)` | `result<void>`      | `errc::permission_denied`, naming entity, record and field, when `p` may not make change `c`; `cur` is the hub's copy (null when new) |
+    | `a.may_read(p, h)`       | `bool`              | whether record `h` may reach `p` |
 
     `a` is a const lvalue; `cred` a `std::string_view`; `p` a `const principal&`; `c` a
     `const change&`; `cur` a `const hub_record*`; `h` a `const hub_record&`. Must be safe to
     call from any thread; it is called inside the hub's batch transaction, so it must not block.
 */
+// clang-format on
 template <class A>
 concept access_policy = requires(const A& a, std::string_view cred, const principal& p,
                                  const change& c, const hub_record* cur, const hub_record& h) {

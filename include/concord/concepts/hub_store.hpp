@@ -30,6 +30,7 @@ struct change_page {
     bool more = false;
 };
 
+// clang-format off
 /** Storage of the hub (docs/concepts/HubStore.md).
 
     Everything happens in a transaction `tx` obtained from `s.begin()`; transactions are
@@ -38,29 +39,24 @@ struct change_page {
     throwing `concord::system_error` with `errc::store_failed`; the transaction is then rolled
     back.
 
-    | expression                              | type                          | semantics |
-    |-----------------------------------------|-------------------------------|-----------|
-    | `S::transaction`                        | move-only                     | one atomic unit of
-   work | | `s.begin()`                             | `S::transaction`              | waits for
-   other transactions to finish | | `tx.load(entity, id)`                   |
-   `std::optional<stored_record>`| the record with stamps, tombstones included | | `tx.save(rec)` |
-   `std::uint64_t`               | writes `rec`, gives it the next change sequence (strictly
-   increasing, never reused) and returns it; the change log keeps only the latest sequence per
-   record | | `tx.find_outcome(id)`                   | `std::optional<outcome>`      | the stored
-   outcome of change `id`, if not yet acknowledged | | `tx.save_outcome(o)`                    | |
-   stores `o` (keyed by `o.change`) for replay | | `tx.acknowledged(r)`                    |
-   `std::uint64_t`               | highest change sequence of replica `r` acknowledged (0: none) |
-    | `tx.acknowledge(r, seq)`                |                               | forgets `r`'s stored
-   outcomes up to `seq`; the mark never decreases | | `tx.changes_after(after, limit, ents)`  |
-   `change_page`                 | records with sequence > `after`, in sequence order, at most
-   `limit`, only of entities in `ents` (all when empty) | | `tx.select(entity, f)` |
-   `std::vector<hub_record>`     | live records of the entity matching filter `f`, ordered by id
-   (online reads, filtered writes) | | `tx.commit()`                           | | makes everything
-   durable at once |
+    | expression                             | type                           | semantics |
+    |----------------------------------------|--------------------------------|-----------|
+    | `S::transaction`                       | move-only                      | one atomic unit of work |
+    | `s.begin()`                            | `S::transaction`               | waits for other transactions to finish |
+    | `tx.load(entity, id)`                  | `std::optional<stored_record>` | the record with stamps, tombstones included |
+    | `tx.save(rec)`                         | `std::uint64_t`                | writes `rec`, gives it the next change sequence (strictly increasing, never reused) and returns it; the change log keeps only the latest sequence per record |
+    | `tx.find_outcome(id)`                  | `std::optional<outcome>`       | the stored outcome of change `id`, if not yet acknowledged |
+    | `tx.save_outcome(o)`                   |                                | stores `o` (keyed by `o.change`) for replay |
+    | `tx.acknowledged(r)`                   | `std::uint64_t`                | highest change sequence of replica `r` acknowledged (0: none) |
+    | `tx.acknowledge(r, seq)`               |                                | forgets `r`'s stored outcomes up to `seq`; the mark never decreases |
+    | `tx.changes_after(after, limit, ents)` | `change_page`                  | records with sequence > `after`, in sequence order, at most `limit`, only of entities in `ents` (all when empty) |
+    | `tx.select(entity, f)`                 | `std::vector<hub_record>`      | live records of the entity matching filter `f`, ordered by id (online reads, filtered writes) |
+    | `tx.commit()`                          |                                | makes everything durable at once |
 
     `entity`, `id` are `std::string_view`; `rec` is `stored_record&`; `o` a `const outcome&`;
     `r` a `replica_id`; `ents` a `const std::vector<std::string>&`; `f` a `const filter&`.
 */
+// clang-format on
 template <class S>
 concept hub_store = requires(S& s, typename S::transaction& tx, std::string_view sv,
                              stored_record& rec, const outcome& o, change_id cid, replica_id r,

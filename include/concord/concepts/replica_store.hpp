@@ -21,6 +21,7 @@
 
 namespace concord {
 
+// clang-format off
 /** Storage of a replica (docs/concepts/ReplicaStore.md).
 
     It holds the local view of every record, the outbox of pending changes (in the order they
@@ -30,32 +31,32 @@ namespace concord {
     transactions are serialised; one destroyed without `commit()` leaves no trace. Failures of
     the medium throw `concord::system_error` (`errc::store_failed`) and roll back.
 
-    | expression                  | type                          | semantics |
-    |-----------------------------|-------------------------------|-----------|
-    | `S::transaction`            | move-only                     | one atomic unit of work |
-    | `s.begin()`                 | `S::transaction`              | waits for other transactions |
-    | `tx.get(entity, id)`        | `std::optional<record>`       | the local view of a record |
-    | `tx.put(entity, rec)`       |                               | inserts or replaces a record |
-    | `tx.erase(entity, id)`      |                               | removes a record (no-op when
-   absent) | | `tx.find(entity, f)`        | `std::vector<record>`         | records matching filter
-   `f`, ordered by id | | `tx.count(entity)`          | `std::size_t`                 | number of
-   records of the entity | | `tx.shadow(entity, id)`     | `std::optional<hub_record>`   | the
-   shadow, if the record has pending changes | | `tx.put_shadow(h)`          | | inserts or replaces
-   a shadow | | `tx.erase_shadow(entity,id)`|                               | removes a shadow | |
-   `tx.push(c)`                |                               | appends change `c` to the outbox |
-    | `tx.oldest(limit)`          | `std::vector<change>`         | the first `limit` changes of the
-   outbox, oldest first | | `tx.pending_for(entity, id)`| `std::vector<change>`         | the outbox
-   changes of one record, oldest first | | `tx.replace(c)`             | | replaces the outbox
-   change with id `c.id` | | `tx.drop(cid)`              | `bool`                        | removes a
-   change from the outbox; false when absent | | `tx.outbox_size()`          | `std::size_t` |
-   number of pending changes | | `tx.add_log(e)`             | `std::uint64_t`               |
-   appends a sync log entry, assigning and returning its id (> 0, increasing) | | `tx.log()` |
-   `std::vector<sync_log_entry>` | the sync log, oldest first | | `tx.erase_log(n)`           |
-   `bool`                        | removes entry `n`; false when absent | | `tx.state()` |
-   `replica_state`               | the bookkeeping (zero id when fresh) | | `tx.save_state(st)` | |
-   replaces the bookkeeping | | `tx.commit()`               |                               | makes
-   everything durable at once |
+    | expression                   | type                          | semantics |
+    |------------------------------|-------------------------------|-----------|
+    | `S::transaction`             | move-only                     | one atomic unit of work |
+    | `s.begin()`                  | `S::transaction`              | waits for other transactions |
+    | `tx.get(entity, id)`         | `std::optional<record>`       | the local view of a record |
+    | `tx.put(entity, rec)`        |                               | inserts or replaces a record |
+    | `tx.erase(entity, id)`       |                               | removes a record (no-op when absent) |
+    | `tx.find(entity, f)`         | `std::vector<record>`         | records matching filter `f`, ordered by id |
+    | `tx.count(entity)`           | `std::size_t`                 | number of records of the entity |
+    | `tx.shadow(entity, id)`      | `std::optional<hub_record>`   | the shadow, if the record has pending changes |
+    | `tx.put_shadow(h)`           |                               | inserts or replaces a shadow |
+    | `tx.erase_shadow(entity, id)`|                               | removes a shadow |
+    | `tx.push(c)`                 |                               | appends change `c` to the outbox |
+    | `tx.oldest(limit)`           | `std::vector<change>`         | the first `limit` changes of the outbox, oldest first |
+    | `tx.pending_for(entity, id)` | `std::vector<change>`         | the outbox changes of one record, oldest first |
+    | `tx.replace(c)`              |                               | replaces the outbox change with id `c.id` |
+    | `tx.drop(cid)`               | `bool`                        | removes a change from the outbox; false when absent |
+    | `tx.outbox_size()`           | `std::size_t`                 | number of pending changes |
+    | `tx.add_log(e)`              | `std::uint64_t`               | appends a sync log entry, assigning and returning its id (> 0, increasing) |
+    | `tx.log()`                   | `std::vector<sync_log_entry>` | the sync log, oldest first |
+    | `tx.erase_log(n)`            | `bool`                        | removes entry `n`; false when absent |
+    | `tx.state()`                 | `replica_state`               | the bookkeeping (zero id when fresh) |
+    | `tx.save_state(st)`          |                               | replaces the bookkeeping |
+    | `tx.commit()`                |                               | makes everything durable at once |
 */
+// clang-format on
 template <class S>
 concept replica_store = requires(S& s, typename S::transaction& tx, std::string_view sv,
                                  const record& rec, const filter& f, const hub_record& h,

@@ -39,17 +39,18 @@ struct resolution {
     boost::json::object losing;
 };
 
+// clang-format off
 /** Decides conflicts on the hub (docs/concepts/Resolver.md).
 
-    | expression          | type         | semantics                                              |
-    |---------------------|--------------|--------------------------------------------------------|
-    | `r.resolve(ctx)`    | `resolution` | pure decision; must not write; called under the hub's
-   batch transaction |
+    | expression       | type         | semantics |
+    |------------------|--------------|-----------|
+    | `r.resolve(ctx)` | `resolution` | pure decision; must not write; called under the hub's batch transaction |
 
     `r` is a const lvalue of `R`, `ctx` a `const resolve_context&`. A resolver must be
     deterministic: the hub is the only place conflicts are decided, so every replica converges
     to what it decides. Must be safe to call from any thread.
 */
+// clang-format on
 template <class R>
 concept resolver = requires(const R& r, const resolve_context& ctx) {
     { r.resolve(ctx) } -> std::same_as<resolution>;
