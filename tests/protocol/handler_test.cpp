@@ -505,6 +505,8 @@ namespace {
 // Lets in only the token "secret".
 struct token_only {
     result<principal> authenticate(std::string_view cred) const {
+        if (cred == "stale")
+            return error(errc::session_expired, "the session ended");
         if (cred != "secret")
             return error(errc::unauthenticated, "bad token");
         return principal{"ann", {}, {}};
@@ -535,6 +537,15 @@ TEST_CASE("handler: bad credentials answer 401 Unauthenticated, plain or synced"
     CHECK(js::parse(a.body).at("responseStatus").at("ErrorCode") == "Unauthenticated");
     a = h.handle("SelectQuery", js::serialize(select_case()), "");
     CHECK(a.status == 401);
+
+    // An ended session refuses the whole request too, whatever kind of client sent it.
+    for (const std::string& body :
+         {plain, protocol::encode_sync(req, helpdesk()), batch({select_case()})}) {
+        a = h.handle("BatchQuery", body, "stale");
+        CHECK(a.status == 401);
+        CHECK(js::parse(a.body).at("responseStatus").at("ErrorCode") == "SessionExpired");
+    }
+    CHECK(hub.select("secret", "Case")->empty());
 
     a = h.handle("BatchQuery", plain, "secret");
     CHECK(a.status == 200);

@@ -9,6 +9,7 @@
 #include <concord/auth/detail/base64url.hpp>
 #include <concord/auth/detail/crypto.hpp>
 #include <concord/auth/password.hpp>
+#include <concord/auth/session.hpp>
 #include <concord/concepts/access_policy.hpp>
 #include <concord/detail/sqlite_support.hpp>
 #include <concord/error.hpp>
@@ -37,13 +38,6 @@ struct user_info {
     std::string name;
     std::string role;
     std::string organisation;
-};
-
-/// A successful login: the bearer token to present, when it stops working, and who it is.
-struct session {
-    std::string token; ///< 32 random bytes, base64url (43 characters); a secret
-    std::chrono::system_clock::time_point expires;
-    principal who;
 };
 
 /// Options of `user_directory`. Set members by assignment.

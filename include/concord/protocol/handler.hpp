@@ -125,11 +125,11 @@ public:
         if (req->replica) {
             auto r = run_sync(*req, credentials, results);
             if (!r)
-                return failure(r.error() == errc::unauthenticated ? 401 : 500, r.error());
+                return failure(refused(r.error()) ? 401 : 500, r.error());
             hub_time = *r;
         } else {
             if (auto r = run_online(*req, credentials, results); !r)
-                return failure(r.error() == errc::unauthenticated ? 401 : 500, r.error());
+                return failure(refused(r.error()) ? 401 : 500, r.error());
         }
         bool has_errors = false;
         for (const auto& r : results)
@@ -184,6 +184,11 @@ private:
             c.at = q.sync->at;
         }
         return c;
+    }
+
+    // No or bad credentials, or an ended session: the whole request is refused (401).
+    static bool refused(const error& e) noexcept {
+        return e == errc::unauthenticated || e == errc::session_expired;
     }
 
     result<stamp> run_sync(const batch_request& b, std::string_view credentials,
@@ -282,7 +287,7 @@ private:
                 auto r = it.q->type == operation_type::select ? run_select(it, credentials)
                                                               : run_write(it, credentials);
                 if (!r) {
-                    if (r.error() == errc::unauthenticated || r.error() == errc::store_failed)
+                    if (refused(r.error()) || r.error() == errc::store_failed)
                         return r.error();
                     results[i] = item_failure(it, r.error());
                 } else {
@@ -330,7 +335,7 @@ private:
         const query& q = *it.q;
         auto rows = hub_->select(credentials, q.entity, q.where);
         if (!rows) {
-            if (rows.error() == errc::unauthenticated || rows.error() == errc::store_failed)
+            if (refused(rows.error()) || rows.error() == errc::store_failed)
                 return rows.error();
             return item_failure(it, rows.error());
         }

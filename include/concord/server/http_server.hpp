@@ -8,7 +8,7 @@
 #define CONCORD_SERVER_HTTP_SERVER_HPP
 
 #include <concord/auth/record_link.hpp>
-#include <concord/auth/user_directory.hpp> // concord::session, the login callback's answer
+#include <concord/auth/session.hpp>
 #include <concord/protocol/handler.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -71,8 +71,7 @@ struct http_server_options {
     /** With `links`: the record a valid link shows, as the link's reader may see it (pick the
         columns here), or nullopt when it no longer exists. Called on the server's threads,
         possibly concurrently. */
-    std::function<std::optional<boost::json::object>(std::string_view entity,
-                                                     std::string_view id)>
+    std::function<std::optional<boost::json::object>(std::string_view entity, std::string_view id)>
         link_view;
 };
 

@@ -68,19 +68,6 @@ inline std::string status_body(std::string_view code, std::string_view message) 
         boost::json::object{{"responseStatus", std::move(rs)}, {"success", false}});
 }
 
-// `responseStatus.ErrorCode` of an answer body; empty when it has none.
-inline std::string status_code_of(std::string_view body) {
-    boost::system::error_code ec;
-    const boost::json::value v = boost::json::parse(body, ec);
-    if (ec || !v.is_object())
-        return {};
-    const boost::json::value* rs = protocol::find(v.get_object(), "responseStatus");
-    if (rs == nullptr || !rs->is_object())
-        return {};
-    const boost::json::value* code = protocol::find(rs->get_object(), "ErrorCode");
-    return code && code->is_string() ? std::string(code->get_string()) : std::string();
-}
-
 // RFC 6750 §3: a request that sent a token is told the token is the problem.
 inline std::string bearer_challenge(bool token_sent) {
     return token_sent ? R"(Bearer realm="concord", error="invalid_token")"
@@ -289,7 +276,8 @@ typename http_server<Hub>::reply http_server<Hub>::route(const request& req) {
                 detail::status_body("NotFound", "no endpoint " + detail::printable_path(target)),
                 {}};
     if (req.method() != http::verb::post)
-        return {405, detail::status_body("MethodNotAllowed", "DataService endpoints take POST"),
+        return {405,
+                detail::status_body("MethodNotAllowed", "DataService endpoints take POST"),
                 {{http::field::allow, "POST"}}};
     return dataservice(req, contract);
 }
@@ -318,13 +306,14 @@ typename http_server<Hub>::reply http_server<Hub>::dataservice(const request& re
                            {"ErrorCode", protocol::error_name(e.code)},
                            {"FieldName", e.field},
                            {"Message", detail::redact(e.message, credentials)}}}}};
-        return reply{401,
-                     boost::json::serialize(
-                         boost::json::object{{"responseStatus", std::move(rs)}, {"success", false}}),
-                     {{http::field::www_authenticate, detail::bearer_challenge(!credentials.empty())}}};
+        return reply{
+            401,
+            boost::json::serialize(
+                boost::json::object{{"responseStatus", std::move(rs)}, {"success", false}}),
+            {{http::field::www_authenticate, detail::bearer_challenge(!credentials.empty())}}};
     };
-    // Checked here as well as by the hub: the handler answers 500 for an expired session and,
-    // for plain clients, fails only the items; a refused token must be 401 for the whole request.
+    // Checked before the body is parsed, so an unauthenticated client cannot make the server
+    // decode a large body; the hub checks again (the session may end in between).
     if (auto who = hub_->access().authenticate(credentials);
         !who && (who.error() == errc::unauthenticated || who.error() == errc::session_expired))
         return refused(who.error());
@@ -333,14 +322,9 @@ typename http_server<Hub>::reply http_server<Hub>::dataservice(const request& re
     reply out{a.status, std::move(a.body), {}};
     if (out.status != 200) {
         out.body = detail::redact(std::move(out.body), credentials);
-        // The session ended between the check above and the hub's own.
-        const std::string code = detail::status_code_of(out.body);
-        if (code == protocol::error_name(make_error_code(errc::unauthenticated)) ||
-            code == protocol::error_name(make_error_code(errc::session_expired))) {
-            out.status = 401;
+        if (out.status == 401) // the session ended between the check above and the hub's own
             out.headers.emplace_back(http::field::www_authenticate,
                                      detail::bearer_challenge(!credentials.empty()));
-        }
     }
     return out;
 }
@@ -349,7 +333,8 @@ template <class Hub>
 typename http_server<Hub>::reply http_server<Hub>::login(const request& req) {
     namespace http = boost::beast::http;
     if (req.method() != http::verb::post)
-        return {405, detail::status_body("MethodNotAllowed", "the login endpoint takes POST"),
+        return {405,
+                detail::status_body("MethodNotAllowed", "the login endpoint takes POST"),
                 {{http::field::allow, "POST"}}};
     const auto bad_request = [](const error_code& code, std::string_view message) {
         return reply{400, detail::status_body(protocol::error_name(code), message), {}};
@@ -384,31 +369,32 @@ typename http_server<Hub>::reply http_server<Hub>::login(const request& req) {
                     detail::status_body(protocol::error_name(e.code),
                                         make_error_code(errc::bad_credentials).message()),
                     {{http::field::www_authenticate, detail::bearer_challenge(false)}}};
-        return {e == errc::invalid_request ? 400u : 500u,
-                detail::status_body(protocol::error_name(e.code),
-                                    detail::redact(e.message, secret)),
-                {}};
+        return {
+            e == errc::invalid_request ? 400u : 500u,
+            detail::status_body(protocol::error_name(e.code), detail::redact(e.message, secret)),
+            {}};
     }
     boost::json::object out{{"code", 0},
                             {"message", ""},
                             {"token", s->token},
                             {"expires", detail::iso8601_utc(s->expires)}};
-    std::string cookie = std::string(detail::token_cookie) + "=" + s->token +
-                         "; Path=/; HttpOnly; SameSite=Strict";
+    std::string cookie =
+        std::string(detail::token_cookie) + "=" + s->token + "; Path=/; HttpOnly; SameSite=Strict";
     if (options_.tls)
         cookie += "; Secure";
-    return {200,
-            boost::json::serialize(out),
-            {{http::field::set_cookie, std::move(cookie)},
-             {http::field::cache_control, "no-store"}}};
+    return {
+        200,
+        boost::json::serialize(out),
+        {{http::field::set_cookie, std::move(cookie)}, {http::field::cache_control, "no-store"}}};
 }
 
 template <class Hub>
 typename http_server<Hub>::reply http_server<Hub>::open_link(const request& req,
-                                                            std::string_view token) {
+                                                             std::string_view token) {
     namespace http = boost::beast::http;
     if (req.method() != http::verb::get)
-        return {405, detail::status_body("MethodNotAllowed", "record links take GET"),
+        return {405,
+                detail::status_body("MethodNotAllowed", "record links take GET"),
                 {{http::field::allow, "GET"}}};
     auto claims = options_.links->verify(token, std::chrono::system_clock::now());
     if (!claims)
@@ -416,15 +402,15 @@ typename http_server<Hub>::reply http_server<Hub>::open_link(const request& req,
                 detail::status_body(protocol::error_name(claims.error().code),
                                     detail::redact(claims.error().message, token)),
                 {}};
-    std::optional<boost::json::object> record = options_.link_view(claims->entity, claims->record_id);
+    std::optional<boost::json::object> record =
+        options_.link_view(claims->entity, claims->record_id);
     if (!record)
         return {404,
                 detail::status_body(protocol::error_name(make_error_code(errc::record_not_found)),
                                     "the linked record no longer exists"),
                 {}};
-    boost::json::object out{{"entity", claims->entity},
-                            {"id", claims->record_id},
-                            {"record", std::move(*record)}};
+    boost::json::object out{
+        {"entity", claims->entity}, {"id", claims->record_id}, {"record", std::move(*record)}};
     return {200, boost::json::serialize(out), {{http::field::cache_control, "no-store"}}};
 }
 
