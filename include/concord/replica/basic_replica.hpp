@@ -41,6 +41,10 @@ struct replica_options {
     std::vector<std::string> entities;
     /// Credentials sent with every request (opaque; checked by the hub's access policy).
     std::string credentials;
+    /// The user's name as the sync log's request-access text shows it (never the credentials).
+    std::string user_name;
+    /// Where request-access texts are addressed: the hub administrator's email.
+    std::string administrator_email;
     /// Changes pushed per request (500: a batch stays well under a megabyte of JSON).
     std::size_t push_limit = 500;
     /// Records asked for per pull page (5,000: a few MB of JSON; fewer, larger local commits
@@ -56,6 +60,21 @@ struct sync_summary {
     std::size_t logged = 0;   ///< of those, recorded in the sync log (merged, superseded, rejected)
     std::size_t pulled = 0;   ///< records received
     std::uint64_t cursor = 0; ///< the hub change sequence now pulled up to
+};
+
+/// Where "go to record" leads: the entry's record, and the local copy to edit (none when the
+/// record is gone locally, e.g. deleted on the hub).
+struct record_target {
+    std::string entity;
+    std::string record_id;
+    std::optional<record> local;
+};
+
+/// A ready-to-send request for a right the user lacks, addressed to the administrator.
+struct access_request {
+    std::string to;      ///< `replica_options::administrator_email`
+    std::string subject; ///< one line naming entity, record and field
+    std::string body;    ///< names the user, entity, record, field and the refused value
 };
 
 /// The sync log as the app shows it: when the last sync completed, and what needs attention.
@@ -157,11 +176,25 @@ public:
 
     /** Re-applies my change as a new change with a new stamp — the losing values of a merged or
         superseded change, the whole change after a rejection (re-creating a deleted record) —
-        with `edits` on top (the user's corrections after "go to record"); removes the entry.
+        with `edits` on top (the user's corrections after "go to record"); an edit back to the
+        hub's value leaves that field out (nothing left: no change is sent). Removes the entry.
         @returns `sync_log_entry_not_found`, `action_not_applicable`, or the new change's
         validation error (the entry then stays).
     */
     CONCORD_NODISCARD result<void> retry(std::uint64_t entry, boost::json::object edits = {});
+
+    /** "Go to record": where the entry's record is and its local copy, so the app can open it;
+        after the user's edits, `retry(entry, edits)` sends them. The entry stays.
+        @returns `sync_log_entry_not_found`.
+    */
+    CONCORD_NODISCARD result<record_target> go_to_record(std::uint64_t entry);
+
+    /** "Request access" for an entry refused for lack of a right (`rejected: permission`): a
+        text naming the user, entity, record and field, addressed to the administrator email.
+        It holds no credentials. The entry stays (dismiss or revert it once sent).
+        @returns `sync_log_entry_not_found`; `action_not_applicable` for any other outcome.
+    */
+    CONCORD_NODISCARD result<access_request> request_access(std::uint64_t entry);
 
     const replica_options& options() const noexcept { return options_; }
     Store& store() noexcept { return store_; }

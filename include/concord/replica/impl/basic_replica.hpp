@@ -401,6 +401,56 @@ result<void> basic_replica<Store, Transport, Clock>::dismiss(std::uint64_t entry
 }
 
 template <class Store, class Transport, class Clock>
+result<record_target> basic_replica<Store, Transport, Clock>::go_to_record(std::uint64_t entry) {
+    try {
+        auto tx = store_.begin();
+        auto e = detail::find_entry(tx, entry);
+        if (!e)
+            return detail::no_entry(entry);
+        record_target t{e->mine.entity, e->mine.record_id,
+                        tx.get(e->mine.entity, e->mine.record_id)};
+        tx.commit();
+        return t;
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), e.what());
+    }
+}
+
+template <class Store, class Transport, class Clock>
+result<access_request> basic_replica<Store, Transport, Clock>::request_access(std::uint64_t entry) {
+    std::optional<sync_log_entry> e;
+    try {
+        auto tx = store_.begin();
+        e = detail::find_entry(tx, entry);
+        tx.commit();
+    } catch (const boost::system::system_error& ex) {
+        return error(ex.code(), ex.what());
+    }
+    if (!e)
+        return detail::no_entry(entry);
+    const outcome& o = e->result;
+    if (o.kind != outcome_kind::rejected || o.reason != reject_reason::permission)
+        return error(errc::action_not_applicable,
+                     "entry " + std::to_string(entry) + " was not refused for lack of a right");
+    const change& mine = e->mine;
+    const std::string user = options_.user_name.empty() ? "a user" : options_.user_name;
+    const char* verb = mine.op == operation::insert   ? "create"
+                       : mine.op == operation::remove ? "delete"
+                                                      : "change";
+    access_request r;
+    r.to = options_.administrator_email;
+    r.subject = "Access request: " + mine.entity + " " + mine.record_id +
+                (o.field.empty() ? std::string() : " field " + o.field);
+    r.body = "Hello,\n\n" + user + " asks for the right to " + verb +
+             (o.field.empty() ? " " : " the field " + o.field + " of ") + mine.entity + " " +
+             mine.record_id;
+    if (const auto* v = o.field.empty() ? nullptr : mine.fields.if_contains(o.field))
+        r.body += ", to set it to " + boost::json::serialize(*v);
+    r.body += ".\nThe hub refused the change: " + o.message + "\n";
+    return r;
+}
+
+template <class Store, class Transport, class Clock>
 result<void> basic_replica<Store, Transport, Clock>::revert(std::uint64_t entry) {
     try {
         auto tx = store_.begin();
@@ -451,6 +501,18 @@ result<void> basic_replica<Store, Transport, Clock>::retry(std::uint64_t entry,
             c.fields = o.kind == outcome_kind::rejected ? mine.fields : o.losing;
             for (const auto& f : edits)
                 c.fields[f.key()] = f.value();
+            // A field edited back to the value the hub has is no change any more: leave it out
+            // (so a retry can drop a field the user may not write).
+            if (local && o.hub_copy)
+                for (const auto& f : edits)
+                    if (const auto* hub_value = o.hub_copy->fields.if_contains(f.key());
+                        hub_value && *hub_value == f.value())
+                        c.fields.erase(f.key());
+            if (c.fields.empty() && c.op == operation::update) {
+                tx.erase_log(entry); // nothing left to send
+                tx.commit();
+                return {};
+            }
             if (!local) {
                 // Re-create: start from my copy of the record.
                 c.op = operation::insert;
