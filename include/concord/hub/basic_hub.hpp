@@ -18,12 +18,38 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace concord {
+
+/** Business rules the hub runs around each change it applies, inside the batch's transaction.
+
+    `before_apply(who, c, current)` runs once the change names a known entity and a valid id,
+    before the schema and access checks: it may edit `c.fields` (e.g. the portal rule "an
+    empty Description takes the Category's value"); an error rejects the change as
+    `rejected: validation` with that error's code, message and field, and nothing is written.
+    `current` is the hub's copy (null when none).
+
+    `after_apply(who, c, after, emit)` runs after a change was applied or merged, with the
+    record as it is now; each change passed to `emit` (e.g. a Message recording a Case's status
+    change) is written right after, as the hub's own: stamped by the hub's clock, checked
+    against the schema but not the access policy, and reaching replicas like any other change.
+    Emitted changes do not run the hooks again. One that is refused is left out, and the
+    triggering change's outcome message says why.
+
+    Both must not block; they are called with the hub's store transaction open.
+*/
+struct hub_hooks {
+    std::function<result<void>(const principal& who, change& c, const hub_record* current)>
+        before_apply;
+    std::function<void(const principal& who, const change& c, const hub_record& after,
+                       const std::function<void(change)>& emit)>
+        after_apply;
+};
 
 /// How a hub behaves. Defaults are in the comments.
 struct hub_options {
@@ -38,6 +64,8 @@ struct hub_options {
     std::size_t max_page = 5000;
     /// The hub's own id in stamps it makes (clamped stamps keep the change's replica id).
     concord::replica_id id{0xFFFF'FFFF'FFFF'FFFFULL};
+    /// Business rules run around each applied change (none by default).
+    hub_hooks hooks;
 };
 
 /** The authoritative server store: applies batches and serves pulls.
@@ -131,10 +159,13 @@ public:
 private:
     using transaction = typename Store::transaction;
 
-    outcome apply(transaction& tx, const principal& who, replica_id sender, const change& c);
+    // `system`: a write the hub makes itself (hook writes): no access check, no hooks.
+    outcome apply(transaction& tx, const principal& who, replica_id sender, const change& c,
+                  bool system = false);
     template <class F>
     auto in_transaction(std::string_view credentials, F&& f)
         -> decltype(f(std::declval<transaction&>(), std::declval<const principal&>()));
+    void run_after_apply(transaction& tx, const principal& who, const change& c, outcome& o);
     void attach_hub_copy(transaction& tx, const principal& who, outcome& o);
     bool readable(const principal& who, hub_record& h) const;
 

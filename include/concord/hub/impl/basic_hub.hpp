@@ -219,7 +219,12 @@ bool basic_hub<Store, Access, Clock, Resolver>::readable(const principal& who,
 
 template <class Store, class Access, class Clock, class Resolver>
 outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const principal& who,
-                                                         replica_id sender, const change& c) {
+                                                         replica_id sender, const change& in,
+                                                         bool system) {
+    std::optional<change> edited; // the before-apply hook works on a copy
+    if (!system && options_.hooks.before_apply)
+        edited = in;
+    const change& c = edited ? *edited : in;
     outcome o;
     o.change = c.id;
     o.entity = c.entity;
@@ -253,17 +258,26 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
     if (!is_guid(c.record_id))
         return reject(reject_reason::validation,
                       error(errc::invalid_id, where + ": Id is not a GUID", "Id"));
+
+    std::optional<stored_record> current = tx.load(c.entity, c.record_id);
+    if (edited) {
+        const std::optional<hub_record> copy =
+            current ? std::optional<hub_record>(current->copy()) : std::nullopt;
+        if (auto v = options_.hooks.before_apply(who, *edited, copy ? &*copy : nullptr); !v)
+            return reject(reject_reason::validation, v.error());
+    }
     if (c.op != operation::remove)
         if (auto v = validate_fields(*es, c.fields, c.op, where); !v)
             return reject(reject_reason::validation, v.error());
 
-    std::optional<stored_record> current = tx.load(c.entity, c.record_id);
     if constexpr (!grants_everything<Access>) {
-        std::optional<hub_record> copy;
-        if (current)
-            copy = current->copy();
-        if (auto allowed = access_.may_write(who, c, copy ? &*copy : nullptr); !allowed)
-            return reject(reject_reason::permission, allowed.error());
+        if (!system) {
+            std::optional<hub_record> copy;
+            if (current)
+                copy = current->copy();
+            if (auto allowed = access_.may_write(who, c, copy ? &*copy : nullptr); !allowed)
+                return reject(reject_reason::permission, allowed.error());
+        }
     }
 
     stamp at = c.at;
@@ -321,30 +335,54 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
             current->deleted = at;
             tx.save(*current);
         }
-        return o;
+    } else {
+        stored_record rec;
+        if (current && !current->deleted)
+            rec = std::move(*current);
+        rec.entity = c.entity;
+        rec.id = c.record_id;
+        for (const auto& name : r.winners) {
+            auto it = c.fields.find(name);
+            if (it == c.fields.end())
+                continue;
+            rec.fields[name] = it->value();
+            rec.stamps.insert_or_assign(name, at);
+        }
+        // A created or re-created record stamps its absent columns too, so an older change can
+        // not fill them in later.
+        if (!current || current->deleted)
+            for (const auto& col : es->columns)
+                rec.stamps.try_emplace(col.name, at);
+        if constexpr (requires { tx.save(std::move(rec)); })
+            tx.save(std::move(rec)); // a store may take the record instead of copying it
+        else
+            tx.save(rec);
     }
-    stored_record rec;
-    if (current && !current->deleted)
-        rec = std::move(*current);
-    rec.entity = c.entity;
-    rec.id = c.record_id;
-    for (const auto& name : r.winners) {
-        auto it = c.fields.find(name);
-        if (it == c.fields.end())
-            continue;
-        rec.fields[name] = it->value();
-        rec.stamps.insert_or_assign(name, at);
-    }
-    // A created or re-created record stamps its absent columns too, so an older change can
-    // not fill them in later.
-    if (!current || current->deleted)
-        for (const auto& col : es->columns)
-            rec.stamps.try_emplace(col.name, at);
-    if constexpr (requires { tx.save(std::move(rec)); })
-        tx.save(std::move(rec)); // a store may take the record instead of copying it
-    else
-        tx.save(rec);
+    if (!system && options_.hooks.after_apply)
+        run_after_apply(tx, who, c, o);
     return o;
+}
+
+// Runs the after-apply hook on the record as it now is, then writes what it emitted as the
+// hub's own changes; a refused one is left out and named in `o.message`.
+template <class Store, class Access, class Clock, class Resolver>
+void basic_hub<Store, Access, Clock, Resolver>::run_after_apply(transaction& tx,
+                                                                const principal& who,
+                                                                const change& c, outcome& o) {
+    const std::optional<stored_record> now_stored = tx.load(c.entity, c.record_id);
+    if (!now_stored)
+        return;
+    std::vector<change> emitted;
+    options_.hooks.after_apply(who, c, now_stored->copy(),
+                               [&](change e) { emitted.push_back(std::move(e)); });
+    for (change& e : emitted) {
+        e.id = change_id{options_.id, 0};
+        e.at = now();
+        const outcome done = apply(tx, who, options_.id, e, true);
+        if (done.kind == outcome_kind::rejected)
+            o.message +=
+                (o.message.empty() ? std::string() : "; ") + "after-apply hook: " + done.message;
+    }
 }
 
 } // namespace concord
