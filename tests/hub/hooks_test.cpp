@@ -14,6 +14,7 @@
 #include <boost/json/object.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace concord;
@@ -26,8 +27,10 @@ namespace {
 result<void> portal_rule(const principal&, change& c, const hub_record* current) {
     if (c.entity != "Case" || (current && !current->deleted))
         return {};
-    if (auto* cat = c.fields.if_contains("Category"); cat && !c.fields.contains("Description"))
-        c.fields["Description"] = *cat;
+    if (auto* cat = c.fields.if_contains("Category"); cat && !c.fields.contains("Description")) {
+        boost::json::value v = *cat; // copied first: inserting may move the object's storage
+        c.fields["Description"] = std::move(v);
+    }
     if (auto* n = c.fields.if_contains("Number"); n && n->is_string() && n->get_string() == "")
         return error(errc::missing_required, "Case " + c.record_id + ": Number is empty", "Number");
     return {};
