@@ -61,12 +61,10 @@ enum class errc : int {
     session_expired = 32,          ///< the session token's lifetime is over
     link_invalid = 33,             ///< a record link's signature or shape is wrong
     link_expired = 34,             ///< a record link's lifetime is over
-    forbidden = 35,                ///< authenticated, but the request is outside what is granted
-    scope_changed = 36,            ///< the replica's read scope changed; it must pull afresh
 };
 
 /// The highest `errc` value, for tables that list every code.
-inline constexpr errc last_errc = errc::scope_changed;
+inline constexpr errc last_errc = errc::link_expired;
 
 } // namespace concord
 
@@ -157,10 +155,6 @@ public:
             return "invalid record link";
         case errc::link_expired:
             return "record link expired";
-        case errc::forbidden:
-            return "forbidden";
-        case errc::scope_changed:
-            return "read scope changed";
         }
         return "unknown concord error";
     }

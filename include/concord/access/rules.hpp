@@ -266,9 +266,8 @@ public:
         what another grant of the same principal already shows (a narrower scope hiding more)
         do not enter it, so two principals or rule sets that let the same id and organisation
         read the same rows and columns get the same key; a change of id, organisation, or of
-        what the roles let them read changes it. The hub keeps it per replica to notice that a
-        replica's read scope changed (`errc::scope_changed`). The key is the same in every
-        process and on every platform.
+        what the roles let them read changes it. The hub is to compare it per replica to notice that
+       a replica's read scope changed. The key is the same in every process and on every platform.
     */
     std::string scope_key(const principal& p) const { return detail::fnv1a_128_hex(scope_text(p)); }
 

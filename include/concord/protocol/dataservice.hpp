@@ -168,10 +168,6 @@ inline std::string_view error_name(const error_code& ec) noexcept {
         return "LinkInvalid";
     case errc::link_expired:
         return "LinkExpired";
-    case errc::forbidden:
-        return "Forbidden";
-    case errc::scope_changed:
-        return "ScopeChanged";
     }
     return "Error";
 }
