@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -66,6 +67,8 @@ struct hub_options {
     concord::replica_id id{0xFFFF'FFFF'FFFF'FFFFULL};
     /// Business rules run around each applied change (none by default).
     hub_hooks hooks;
+    /// Where replicas address access requests (sent with every sync answer; empty: none).
+    std::string administrator_email;
 };
 
 /** The authoritative server store: applies batches and serves pulls.
