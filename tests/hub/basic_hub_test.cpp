@@ -53,6 +53,10 @@ public:
         std::vector<hub_record> select(std::string_view entity, const filter& f) const {
             return tx_.select(entity, f);
         }
+        void save_departure(const departure& d) { tx_.save_departure(d); }
+        std::vector<departure> departures(std::uint64_t after, std::uint64_t upto) const {
+            return tx_.departures(after, upto);
+        }
         void commit() { tx_.commit(); }
 
     private:

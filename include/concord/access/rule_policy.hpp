@@ -132,6 +132,13 @@ public:
     /// `rules().scope_key(p)`: changes whenever what `p` may read changes.
     std::string scope_key(const principal& p) const { return rules_.scope_key(p); }
 
+    /// The owner and organisation columns of `entity`: a change to either may move a record
+    /// out of a principal's row scope.
+    std::vector<std::string> scope_columns(std::string_view entity) const {
+        return {std::string(rules_.owner_column(entity)),
+                std::string(rules_.organisation_column(entity))};
+    }
+
     const access_rules& rules() const noexcept { return rules_; }
     const Authenticator& authenticator() const noexcept { return auth_; }
 
@@ -253,6 +260,7 @@ struct rule_policy_archetype_authenticator {
 
 static_assert(access_policy<rule_policy<detail::rule_policy_archetype_authenticator>>,
               "rule_policy must model concord::access_policy (docs/concepts/AccessPolicy.md)");
+static_assert(tracks_scope<rule_policy<detail::rule_policy_archetype_authenticator>>);
 
 } // namespace concord
 

@@ -65,6 +65,23 @@ concept projects_columns = requires(const A& a, const principal& p, hub_record& 
     a.project(p, h);
 };
 
+/** Optional: a policy whose read scope depends on column values and on the principal, so that
+    a record can leave a replica's scope without being deleted.
+
+    - `a.scope_key(p)` (convertible to `std::string`): a fingerprint of everything that decides
+      what `p` may read; it changes whenever that does (a role or organisation changed). The
+      hub sends it with every pull and serves a replica whose key changed from the start.
+    - `a.scope_columns(entity)` (convertible to `std::vector<std::string>`): the columns whose
+      values decide who may read a record of `entity` (e.g. `Owner`, `Org`). When a change
+      alters one, the hub keeps their former values, and a principal who could read the record
+      with them but cannot now gets it evicted on its next pull.
+*/
+template <class A>
+concept tracks_scope = requires(const A& a, const principal& p, std::string_view entity) {
+    { a.scope_key(p) } -> std::convertible_to<std::string>;
+    { a.scope_columns(entity) } -> std::convertible_to<std::vector<std::string>>;
+};
+
 /// Everyone may read and write everything: the policy of a trusted, single-tenant hub.
 struct allow_all {
     static constexpr bool grants_all = true;

@@ -30,6 +30,19 @@ struct change_page {
     bool more = false;
 };
 
+/** A change that may have moved a record out of some principals' read scope: the version with
+    change sequence `seq` altered a scope column, and `before` holds the scope columns' values
+    the record had until then (see `tracks_scope`).
+*/
+struct departure {
+    std::string entity;
+    std::string id;
+    std::uint64_t seq = 0;
+    boost::json::object before;
+
+    friend bool operator==(const departure&, const departure&) = default;
+};
+
 // clang-format off
 /** Storage of the hub (docs/concepts/HubStore.md).
 
@@ -51,17 +64,21 @@ struct change_page {
     | `tx.acknowledge(r, seq)`               |                                | forgets `r`'s stored outcomes up to `seq`; the mark never decreases |
     | `tx.changes_after(after, limit, ents)` | `change_page`                  | records with sequence > `after`, in sequence order, at most `limit`, only of entities in `ents` (all when empty) |
     | `tx.select(entity, f)`                 | `std::vector<hub_record>`      | live records of the entity matching filter `f`, ordered by id (online reads, filtered writes) |
+    | `tx.save_departure(d)`                 |                                | keeps departure `d` (the hub saves one when a change alters a scope column) |
+    | `tx.departures(after, upto)`           | `std::vector<departure>`       | the departures with `after < seq <= upto`, in sequence order |
     | `tx.commit()`                          |                                | makes everything durable at once |
 
     `entity`, `id` are `std::string_view`; `rec` is `stored_record&`; `o` a `const outcome&`;
-    `r` a `replica_id`; `ents` a `const std::vector<std::string>&`; `f` a `const filter&`.
+    `r` a `replica_id`; `ents` a `const std::vector<std::string>&`; `f` a `const filter&`;
+    `d` a `const departure&`; `after`, `upto` are `std::uint64_t`.
 */
 // clang-format on
 template <class S>
 concept hub_store = requires(S& s, typename S::transaction& tx, std::string_view sv,
                              stored_record& rec, const outcome& o, change_id cid, replica_id r,
                              std::uint64_t n, std::size_t limit,
-                             const std::vector<std::string>& ents, const filter& f) {
+                             const std::vector<std::string>& ents, const filter& f,
+                             const departure& d) {
     typename S::transaction;
     { s.begin() } -> std::same_as<typename S::transaction>;
     { tx.load(sv, sv) } -> std::same_as<std::optional<stored_record>>;
@@ -72,6 +89,8 @@ concept hub_store = requires(S& s, typename S::transaction& tx, std::string_view
     tx.acknowledge(r, n);
     { tx.changes_after(n, limit, ents) } -> std::same_as<change_page>;
     { tx.select(sv, f) } -> std::same_as<std::vector<hub_record>>;
+    tx.save_departure(d);
+    { tx.departures(n, n) } -> std::same_as<std::vector<departure>>;
     tx.commit();
 };
 

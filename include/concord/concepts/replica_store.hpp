@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,6 +41,7 @@ namespace concord {
     | `tx.erase(entity, id)`       |                               | removes a record (no-op when absent) |
     | `tx.find(entity, f)`         | `std::vector<record>`         | records matching filter `f`, ordered by id |
     | `tx.count(entity)`           | `std::size_t`                 | number of records of the entity |
+    | `tx.ids(entity)`             | `std::vector<std::string>`    | the ids of the entity's records (a re-sync drops those it does not receive again) |
     | `tx.shadow(entity, id)`      | `std::optional<hub_record>`   | the shadow, if the record has pending changes |
     | `tx.put_shadow(h)`           |                               | inserts or replaces a shadow |
     | `tx.erase_shadow(entity, id)`|                               | removes a shadow |
@@ -69,6 +71,7 @@ concept replica_store = requires(S& s, typename S::transaction& tx, std::string_
     tx.erase(sv, sv);
     { tx.find(sv, f) } -> std::same_as<std::vector<record>>;
     { tx.count(sv) } -> std::same_as<std::size_t>;
+    { tx.ids(sv) } -> std::same_as<std::vector<std::string>>;
     { tx.shadow(sv, sv) } -> std::same_as<std::optional<hub_record>>;
     tx.put_shadow(h);
     tx.erase_shadow(sv, sv);

@@ -175,7 +175,8 @@ inline boost::json::object encode(const sync_request& r) {
     boost::json::object o{{"r", to_string(r.replica)},
                           {"k", r.credentials},
                           {"p", std::move(push)},
-                          {"a", r.acknowledged}};
+                          {"a", r.acknowledged},
+                          {"s", r.scope}};
     if (r.pull) {
         boost::json::array ents;
         for (const auto& e : r.pull->entities)
@@ -202,6 +203,8 @@ inline sync_request decode_request(const boost::json::object& o) {
         r.push.push_back(decode_change(c.get_object()));
     }
     r.acknowledged = u64(o, "a");
+    if (o.contains("s"))
+        r.scope = str(o, "s");
     if (auto q = o.find("q"); q != o.end() && q->value().is_object()) {
         const auto& qo = q->value().get_object();
         pull_request pr;
@@ -232,7 +235,10 @@ inline boost::json::object encode(const sync_response& r) {
             {"w", std::move(rows)},
             {"c", r.cursor},
             {"m", r.more},
-            {"t", to_string(r.hub_time)}};
+            {"t", to_string(r.hub_time)},
+            {"s", r.scope},
+            {"x", r.resync},
+            {"ae", r.administrator_email}};
 }
 
 inline sync_response decode_response(const boost::json::object& o) {
@@ -255,6 +261,12 @@ inline sync_response decode_response(const boost::json::object& o) {
     const auto& m = at(o, "m");
     r.more = m.is_bool() && m.get_bool();
     r.hub_time = to_stamp(o, "t");
+    if (o.contains("s"))
+        r.scope = str(o, "s");
+    if (const auto* x = o.if_contains("x"))
+        r.resync = x->is_bool() && x->get_bool();
+    if (o.contains("ae"))
+        r.administrator_email = str(o, "ae");
     return r;
 }
 

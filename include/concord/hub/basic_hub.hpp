@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -82,6 +83,12 @@ struct hub_options {
     Every record the hub hands out — a pulled or selected row, the hub's copy in an outcome —
     first passes the access policy: `may_read`, and `project` (erasing hidden columns) when the
     policy has one (`projects_columns`). A record the principal may not read is left out.
+
+    With a policy that `tracks_scope`, every pull carries the principal's scope key; a replica
+    that pulled under another key is served from the start with `resync` set. A change that
+    alters a scope column keeps a `departure` (the columns' former values), and a principal who
+    could read the record before but not now receives an eviction (a tombstone) instead of
+    nothing; others learn nothing of the record.
 
     A replayed change (same change id) writes nothing and gets its original outcome, with the
     hub's current copy of the record. A change whose outcome the replica already acknowledged
@@ -168,6 +175,10 @@ private:
     template <class F>
     auto in_transaction(std::string_view credentials, F&& f)
         -> decltype(f(std::declval<transaction&>(), std::declval<const principal&>()));
+    void pull(transaction& tx, const principal& who, const sync_request& req, sync_response& resp);
+    boost::json::object scope_values(const stored_record& r) const;
+    std::optional<departure> departure_of(const stored_record& after,
+                                          boost::json::object before) const;
     void run_after_apply(transaction& tx, const principal& who, const change& c, outcome& o);
     void attach_hub_copy(transaction& tx, const principal& who, outcome& o);
     bool readable(const principal& who, hub_record& h) const;

@@ -33,7 +33,9 @@ struct pull_request {
 /** One sync round from a replica: push its oldest pending changes, then pull.
 
     `acknowledged` is the highest local change sequence whose outcome the replica has durably
-    recorded: the hub may forget the stored outcomes up to it.
+    recorded: the hub may forget the stored outcomes up to it. `scope` is the read-scope
+    fingerprint of the replica's last pull (`sync_response::scope`): when the principal's scope
+    has changed since, the hub serves the pull from the start (`sync_response::resync`).
 */
 struct sync_request {
     concord::replica_id replica{};
@@ -41,6 +43,7 @@ struct sync_request {
     std::vector<change> push;
     std::uint64_t acknowledged = 0;
     std::optional<pull_request> pull;
+    std::string scope;
 
     friend bool operator==(const sync_request&, const sync_request&) = default;
 };
@@ -49,6 +52,13 @@ struct sync_request {
 
     `cursor` is where the next pull starts; `more` says another page is waiting. `hub_time` is
     the hub's clock, which the replica's clock merges.
+
+    Scope: `scope` fingerprints what the principal may read (empty when the hub's policy has no
+    such notion); the replica sends it back with its next request. `resync` says the scope
+    changed since the replica's last pull: this page starts from cursor 0, and the replica
+    drops every record it does not receive again by the last page. A row with `deleted` and
+    no fields is also how a record that left the principal's scope is evicted.
+    `administrator_email` is where the hub wants access requests sent (empty: not set).
 */
 struct sync_response {
     std::vector<outcome> outcomes;
@@ -56,6 +66,9 @@ struct sync_response {
     std::uint64_t cursor = 0;
     bool more = false;
     stamp hub_time;
+    std::string scope;
+    bool resync = false;
+    std::string administrator_email;
 
     friend bool operator==(const sync_response&, const sync_response&) = default;
 };

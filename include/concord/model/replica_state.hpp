@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace concord {
 
@@ -27,6 +28,14 @@ struct replica_state {
     std::uint64_t cursor = 0;       ///< the hub change sequence pulled up to
     std::uint64_t acknowledged = 0; ///< local changes up to here have their outcome recorded
     std::optional<std::int64_t> last_sync_ms; ///< when the last sync round completed
+    /// The hub's fingerprint of what this replica's principal may read, as of the last pull
+    /// (empty: none yet, or the hub's access policy has none).
+    std::string scope;
+    /// A re-sync of the whole scope is under way: records not received again before the last
+    /// page are dropped (unless changes to them are pending).
+    bool resync = false;
+    /// Where access requests go, as the hub said in its last answer (empty: not set).
+    std::string administrator_email;
 
     friend bool operator==(const replica_state&, const replica_state&) = default;
 };

@@ -101,7 +101,8 @@ inline hub_record row_to_record(const boost::json::object& row, const std::strin
 /** Encodes one sync round as a BatchQuery body: an Insert/Update/Delete item per pushed change
     (Update and Delete filter on `Id`), each with `concordSync {changeId, stamp}`, then one
     SelectQuery per pulled entity with `concordSync {after}`; the batch carries
-    `concordSync {replica, acknowledged}`. Column types come from `s`.
+    `concordSync {replica, acknowledged, scope}` (`scope` only when known). Column types come
+    from `s`.
 */
 inline std::string encode_sync(const sync_request& req, const schema& s) {
     boost::json::array items;
@@ -139,10 +140,11 @@ inline std::string encode_sync(const sync_request& req, const schema& s) {
                 {"isPageable", true},
                 {"rowCount", req.pull->limit},
                 {"concordSync", boost::json::object{{"after", req.pull->after}}}});
-    boost::json::object body{
-        {"items", std::move(items)},
-        {"concordSync", boost::json::object{{"replica", to_string(req.replica)},
-                                            {"acknowledged", req.acknowledged}}}};
+    boost::json::object sync{{"replica", to_string(req.replica)},
+                             {"acknowledged", req.acknowledged}};
+    if (!req.scope.empty())
+        sync["scope"] = req.scope;
+    boost::json::object body{{"items", std::move(items)}, {"concordSync", std::move(sync)}};
     return boost::json::serialize(body);
 }
 
@@ -254,16 +256,22 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
             if (row.is_object())
                 resp.rows.push_back(detail::row_to_record(row.get_object(), req.pull->entities[k]));
         if (const boost::json::value* x = find(r, "concordSync"); x && x->is_object()) {
-            resp.cursor = detail::count(find(x->get_object(), "cursor"));
-            const boost::json::value* more = find(x->get_object(), "more");
+            const auto& xo = x->get_object();
+            resp.cursor = detail::count(find(xo, "cursor"));
+            const boost::json::value* more = find(xo, "more");
             resp.more = more && more->is_bool() && more->get_bool();
+            resp.scope = detail::text(xo, "scope");
+            const boost::json::value* resync = find(xo, "resync");
+            resp.resync = resync && resync->is_bool() && resync->get_bool();
         }
     }
     if (!req.pull)
         resp.cursor = 0;
-    if (const boost::json::value* x = find(o, "concordSync"); x && x->is_object())
+    if (const boost::json::value* x = find(o, "concordSync"); x && x->is_object()) {
         if (auto t = parse_stamp(detail::text(x->get_object(), "hubTime")))
             resp.hub_time = *t;
+        resp.administrator_email = detail::text(x->get_object(), "administratorEmail");
+    }
     return resp;
 }
 

@@ -142,8 +142,10 @@ public:
         } else {
             out = std::move(results.at(0).as_object());
         }
-        out["concordSync"] =
-            boost::json::object{{"hubTime", to_string(hub_time ? *hub_time : hub_->now())}};
+        boost::json::object sync{{"hubTime", to_string(hub_time ? *hub_time : hub_->now())}};
+        if (!hub_->options().administrator_email.empty())
+            sync["administratorEmail"] = hub_->options().administrator_email;
+        out["concordSync"] = std::move(sync);
         return answer{200, boost::json::serialize(out)};
     }
 
@@ -196,6 +198,7 @@ private:
         sync_request req;
         req.replica = *b.replica;
         req.acknowledged = b.acknowledged;
+        req.scope = b.scope;
         req.credentials = std::string(credentials);
         std::vector<std::size_t> push_items, pull_items, plain_selects;
         for (std::size_t i = 0; i < b.items.size(); ++i) {
@@ -243,12 +246,16 @@ private:
                     rows.push_back(std::move(row));
                 }
             const std::size_t n = rows.size();
+            boost::json::object sync{{"cursor", resp->cursor}, {"more", resp->more}};
+            if (!resp->scope.empty())
+                sync["scope"] = resp->scope;
+            if (resp->resync)
+                sync["resync"] = true;
             boost::json::object r{{"rows", std::move(rows)},
                                   {"rowsAffected", n},
                                   {"nextPrcElReady", false},
                                   {"success", true},
-                                  {"concordSync", boost::json::object{{"cursor", resp->cursor},
-                                                                      {"more", resp->more}}}};
+                                  {"concordSync", std::move(sync)}};
             if (!it.query_id.is_null())
                 r["queryId"] = it.query_id;
             results[i] = std::move(r);

@@ -68,6 +68,7 @@ struct batch_request {
     bool continue_if_error = false;
     std::optional<replica_id> replica; ///< set when the batch uses the sync extension
     std::uint64_t acknowledged = 0;
+    std::string scope; ///< the read-scope key of the replica's last pull (empty: none)
 };
 
 namespace detail {
@@ -488,6 +489,12 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
         const boost::json::value* a = find(ext->get_object(), "acknowledged");
         if (a != nullptr && (a->is_uint64() || (a->is_int64() && a->get_int64() >= 0)))
             b.acknowledged = a->to_number<std::uint64_t>();
+        if (const boost::json::value* sc = find(ext->get_object(), "scope");
+            sc != nullptr && !sc->is_null()) {
+            if (!sc->is_string())
+                return error(errc::invalid_request, "concordSync.scope: expected a string");
+            b.scope = std::string(sc->get_string());
+        }
     }
     std::size_t i = 0;
     for (const auto& it : items->get_array()) {

@@ -23,10 +23,17 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 namespace concord {
+
+namespace detail {
+/// A re-sync's records not received again yet, by entity.
+using sweep_set = std::unordered_map<std::string, std::unordered_set<std::string>>;
+} // namespace detail
 
 /// How a replica behaves. Defaults are in the comments.
 struct replica_options {
@@ -43,7 +50,7 @@ struct replica_options {
     std::string credentials;
     /// The user's name as the sync log's request-access text shows it (never the credentials).
     std::string user_name;
-    /// Where request-access texts are addressed: the hub administrator's email.
+    /// Where request-access texts are addressed (empty: the address the hub sends).
     std::string administrator_email;
     /// Changes pushed per request (500: a batch stays well under a megabyte of JSON).
     std::size_t push_limit = 500;
@@ -59,6 +66,7 @@ struct sync_summary {
     std::size_t applied = 0;  ///< of those, applied (or already applied earlier)
     std::size_t logged = 0;   ///< of those, recorded in the sync log (merged, superseded, rejected)
     std::size_t pulled = 0;   ///< records received
+    std::size_t evicted = 0;  ///< records dropped by a re-sync: no longer in the read scope
     std::uint64_t cursor = 0; ///< the hub change sequence now pulled up to
 };
 
@@ -92,6 +100,13 @@ struct sync_log_view {
     records changed since the cursor, and applies it all in one transaction per page. A field
     with a still-pending local change keeps its local value on top of pulled values until the
     hub answers that change.
+
+    Read scope: a record that leaves what the principal may read (reassigned to someone else)
+    arrives as an eviction and is removed. When the principal's scope itself changes (a role or
+    organisation changed), the hub re-sends the whole scope; records that do not come again
+    are dropped at the last page (`sync_summary::evicted`), except those with pending changes,
+    which stay until the hub has answered them. An interrupted re-sync starts over at the next
+    `sync()`; the outbox is kept throughout.
 
     @tparam Store     models `replica_store` (docs/concepts/ReplicaStore.md)
     @tparam Transport models `transport` (docs/concepts/Transport.md)
@@ -205,7 +220,8 @@ private:
 
     void write(transaction& tx, replica_state& st, change c);
     result<void> write_existing(change c);
-    result<sync_summary> apply(const sync_request& req, sync_response& resp, sync_summary& sum);
+    result<sync_summary> apply(const sync_request& req, sync_response& resp, sync_summary& sum,
+                               std::optional<detail::sweep_set>& sweep);
     void rebase(transaction& tx, hub_record h);
     std::int64_t now_ms() const { return clock_.physical_ms(); }
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace concord {
 
@@ -41,6 +42,7 @@ class memory_hub_store {
         std::map<std::uint64_t, const stored_record*> by_seq;
         std::uint64_t seq = 0;
         std::unordered_map<replica_id, replica_marks> marks;
+        std::map<std::uint64_t, departure> departures; // by the sequence of the moving version
     };
 
 public:
@@ -165,6 +167,25 @@ public:
             }
             std::sort(out.begin(), out.end(),
                       [](const hub_record& a, const hub_record& b) { return a.id < b.id; });
+            return out;
+        }
+
+        void save_departure(const departure& dep) {
+            if (auto it = d_->departures.find(dep.seq); it != d_->departures.end()) {
+                undo_.add(
+                    [d = d_, old = it->second] { d->departures.insert_or_assign(old.seq, old); });
+                it->second = dep;
+            } else {
+                d_->departures.emplace(dep.seq, dep);
+                undo_.add([d = d_, seq = dep.seq] { d->departures.erase(seq); });
+            }
+        }
+
+        std::vector<departure> departures(std::uint64_t after, std::uint64_t upto) const {
+            std::vector<departure> out;
+            for (auto it = d_->departures.upper_bound(after);
+                 it != d_->departures.end() && it->first <= upto; ++it)
+                out.push_back(it->second);
             return out;
         }
 

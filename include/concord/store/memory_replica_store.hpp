@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace concord {
 
@@ -109,6 +110,16 @@ public:
         std::size_t count(std::string_view entity) const {
             auto e = d_->records.find(entity);
             return e == d_->records.end() ? 0 : e->second.size();
+        }
+
+        std::vector<std::string> ids(std::string_view entity) const {
+            std::vector<std::string> out;
+            if (auto e = d_->records.find(entity); e != d_->records.end()) {
+                out.reserve(e->second.size());
+                for (const auto& r : e->second)
+                    out.push_back(r.first);
+            }
+            return out;
         }
 
         std::optional<hub_record> shadow(std::string_view entity, std::string_view id) const {

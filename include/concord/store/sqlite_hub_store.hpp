@@ -33,8 +33,9 @@ namespace concord {
     the record's latest change sequence (a pull is a range scan in table order; a record's
     update moves it to the end), with `Id` as a unique key, its tombstone stamp, its per-field
     stamps packed in one blob, and one untyped column per schema column; `concord_meta` (the
-   sequence counter), `concord_outcomes` (stored outcomes awaiting acknowledgement) and
-   `concord_marks` (each replica's acknowledged sequence). A schema that gained entities or columns
+   sequence counter), `concord_outcomes` (stored outcomes awaiting acknowledgement),
+   `concord_marks` (each replica's acknowledged sequence) and `concord_departures` (scope-column
+   changes, for evictions). A schema that gained entities or columns
    is migrated when the store opens.
 
     A transaction is `BEGIN IMMEDIATE … COMMIT`; the records it saves are kept in memory and
@@ -247,6 +248,38 @@ public:
         return out;
     }
 
+    void save_departure(const departure& dep) {
+        detail::sqlite::guard("storing a departure", [&] {
+            auto& s = d_->conn.stmt("INSERT OR REPLACE INTO concord_departures (seq, entity, id, "
+                                    "before) VALUES (?, ?, ?, ?)");
+            s.bind(1, to_i64(dep.seq));
+            s.bind(2, std::string_view(dep.entity));
+            s.bind(3, std::string_view(dep.id));
+            s.bind(4, std::string_view(boost::json::serialize(dep.before)));
+            s.exec();
+        });
+    }
+
+    std::vector<departure> departures(std::uint64_t after, std::uint64_t upto) {
+        std::vector<departure> out;
+        detail::sqlite::guard("reading departures", [&] {
+            auto& s = d_->conn.stmt("SELECT seq, entity, id, before FROM concord_departures "
+                                    "WHERE seq > ? AND seq <= ? ORDER BY seq");
+            s.bind(1, to_i64(after));
+            s.bind(2, to_i64(upto));
+            while (s.step()) {
+                departure dep;
+                dep.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0));
+                dep.entity = detail::sqlite::text(s.handle(), 1);
+                dep.id = detail::sqlite::text(s.handle(), 2);
+                dep.before =
+                    detail::codec::parse_object(detail::sqlite::text(s.handle(), 3), "a departure");
+                out.push_back(std::move(dep));
+            }
+        });
+        return out;
+    }
+
     void commit() {
         flush();
         detail::sqlite::guard("committing", [&] {
@@ -446,6 +479,9 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
     });
     detail::sqlite::guard(path + ": preparing entity tables", [&] {
         c.in_transaction([&] {
+            // Added after format 1 shipped: an older build ignores the table.
+            c.exec("CREATE TABLE IF NOT EXISTS concord_departures (seq INTEGER PRIMARY KEY, "
+                   "entity TEXT NOT NULL, id TEXT NOT NULL, before TEXT NOT NULL)");
             for (const auto& e : s.entities()) {
                 table t;
                 // Keyed by change sequence (the rowid): a pull is a range scan in table order, an

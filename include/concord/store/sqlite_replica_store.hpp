@@ -26,11 +26,12 @@ namespace concord {
 
 /** A `replica_store` on an SQLite file (SQLiteCpp): the device's durable copy.
 
-    Layout (format version 1, in `PRAGMA user_version`): one table per entity, keyed by `Id`
-    (a rowid table: a large pull appends rows instead of splitting pages at random ids), with
-    one untyped column per schema column (an app may read them with plain SQL); `concord_outbox`
-   (pending changes by local sequence, indexed by record), `concord_shadows`, `concord_log` and
-   `concord_state`. A schema that gained entities or columns is migrated when the store opens.
+    Layout (format version 2, in `PRAGMA user_version`; a format-1 file is migrated): one table per
+   entity, keyed by `Id` (a rowid table: a large pull appends rows instead of splitting pages at
+   random ids), with one untyped column per schema column (an app may read them with plain SQL);
+   `concord_outbox` (pending changes by local sequence, indexed by record), `concord_shadows`,
+   `concord_log` and `concord_state` (format 2 added its scope, resync and administrator_email). A
+   schema that gained entities or columns is migrated when the store opens.
 
     Every transaction is `BEGIN IMMEDIATE … COMMIT`: a local change and its outbox entry, or a
     sync page with its outcomes, log entries and cursor, are durable together or not at all.
@@ -41,7 +42,7 @@ namespace concord {
 */
 class sqlite_replica_store {
 public:
-    static constexpr int format_version = 1;
+    static constexpr int format_version = 2;
 
     sqlite_replica_store(const std::string& path, const concord::schema& s, sqlite_options o = {});
 
@@ -54,7 +55,7 @@ public:
 
 private:
     struct table : detail::sqlite::entity_table {
-        std::string select_one, select_all, upsert, remove, count;
+        std::string select_one, select_all, upsert, remove, count, ids;
     };
     struct data {
         data(const std::string& path, const sqlite_options& o) : conn(path, o) {}
@@ -141,6 +142,19 @@ public:
             s.step();
             return static_cast<std::size_t>(sqlite3_column_int64(s.handle(), 0));
         });
+    }
+
+    std::vector<std::string> ids(std::string_view entity) {
+        std::vector<std::string> out;
+        const table* t = find_table(entity);
+        if (t == nullptr)
+            return out;
+        detail::sqlite::guard("listing record ids", [&] {
+            auto& s = d_->conn.stmt(t->ids);
+            while (s.step())
+                out.push_back(detail::sqlite::text(s.handle(), 0));
+        });
+        return out;
     }
 
     std::optional<hub_record> shadow(std::string_view entity, std::string_view id) {
@@ -274,7 +288,8 @@ public:
         return detail::sqlite::guard("reading the replica state", [&] {
             replica_state st;
             auto& s = d_->conn.stmt("SELECT replica, next_seq, clock, cursor, acknowledged, "
-                                    "last_sync_ms FROM concord_state WHERE k = 1");
+                                    "last_sync_ms, scope, resync, administrator_email FROM "
+                                    "concord_state WHERE k = 1");
             if (!s.step())
                 return st;
             sqlite3_stmt* h = s.handle();
@@ -288,6 +303,9 @@ public:
             st.acknowledged = static_cast<std::uint64_t>(sqlite3_column_int64(h, 4));
             if (sqlite3_column_type(h, 5) != SQLITE_NULL)
                 st.last_sync_ms = sqlite3_column_int64(h, 5);
+            st.scope = detail::sqlite::text(h, 6);
+            st.resync = sqlite3_column_int64(h, 7) != 0;
+            st.administrator_email = detail::sqlite::text(h, 8);
             return st;
         });
     }
@@ -296,8 +314,9 @@ public:
         detail::sqlite::guard("writing the replica state", [&] {
             auto& s =
                 d_->conn.stmt("INSERT OR REPLACE INTO concord_state "
-                              "(k, replica, next_seq, clock, cursor, acknowledged, last_sync_ms) "
-                              "VALUES (1, ?, ?, ?, ?, ?, ?)");
+                              "(k, replica, next_seq, clock, cursor, acknowledged, last_sync_ms, "
+                              "scope, resync, administrator_email) "
+                              "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             s.bind(1, static_cast<std::int64_t>(st.id.value));
             s.bind(2, static_cast<std::int64_t>(st.next_seq));
             s.bind(3, std::string_view(to_string(st.clock)));
@@ -307,6 +326,9 @@ public:
                 s.bind(6, std::int64_t{*st.last_sync_ms});
             else
                 s.bind(6);
+            s.bind(7, std::string_view(st.scope));
+            s.bind(8, std::int64_t{st.resync ? 1 : 0});
+            s.bind(9, std::string_view(st.administrator_email));
             s.exec();
         });
     }
@@ -373,6 +395,13 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
                    "replica INTEGER NOT NULL, next_seq INTEGER NOT NULL, clock TEXT NOT NULL, "
                    "cursor INTEGER NOT NULL, acknowledged INTEGER NOT NULL, last_sync_ms INTEGER)");
         }
+        if (found < 2) {
+            // Format 2: the read scope, the re-sync flag and the administrator's address.
+            c.exec("ALTER TABLE concord_state ADD COLUMN scope TEXT NOT NULL DEFAULT ''");
+            c.exec("ALTER TABLE concord_state ADD COLUMN resync INTEGER NOT NULL DEFAULT 0");
+            c.exec("ALTER TABLE concord_state ADD COLUMN administrator_email TEXT NOT NULL "
+                   "DEFAULT ''");
+        }
     });
     detail::sqlite::guard(path + ": preparing entity tables", [&] {
         c.in_transaction([&] {
@@ -388,6 +417,7 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
                 t.select_all = "SELECT " + all + " FROM " + t.quoted + " ORDER BY Id";
                 t.remove = "DELETE FROM " + t.quoted + " WHERE Id = ?";
                 t.count = "SELECT count(*) FROM " + t.quoted;
+                t.ids = "SELECT Id FROM " + t.quoted;
                 std::string values = "?";
                 for (std::size_t i = 0; i < t.columns.size(); ++i)
                     values += ", ?";

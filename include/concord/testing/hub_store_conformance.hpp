@@ -200,10 +200,11 @@ std::vector<hub_record> pull_committed(Store& s, std::uint64_t after, std::size_
     stated semantics: load / save round trips (fields, per-field stamps, tombstones, seq),
     sequences strictly increasing across commits, one change-log entry per record at its
     latest sequence, `changes_after` paging (limit, cursor, more) and entity filtering,
-    tombstones in pulls, stored outcomes kept until acknowledged, acknowledgement marks that
-    never decrease, reads that see the transaction's own writes, rollback of every mutating
-    operation when a transaction is destroyed without `commit()`, and serialised transactions
-    (a second thread's `begin()` waits for the first to commit; bounded well under a second).
+    tombstones in pulls, departures by sequence range, stored outcomes kept until acknowledged,
+   acknowledgement marks that never decrease, reads that see the transaction's own writes, rollback
+   of every mutating operation when a transaction is destroyed without `commit()`, and serialised
+   transactions (a second thread's `begin()` waits for the first to commit; bounded well under a
+   second).
 
     Call it inside a Catch2 `TEST_CASE`; every check is a `SECTION`.
 
@@ -687,6 +688,31 @@ void check_hub_store(Factory make) {
         tx.save(more);
         CHECK(tx.select("Case", where("Status") == "New").size() == 2);
         CHECK(tx.select("Nothing", filter{}).empty());
+    }
+
+    SECTION("hub_store: departures are kept and read back by sequence range") {
+        Store s = make();
+        const departure d1{"Case", test_guid(1), 3, obj{{"Owner", "ann"}}};
+        const departure d2{"Case", test_guid(2), 7, obj{{"Owner", "bob"}, {"Status", "New"}}};
+        const departure d3{"Message", test_guid(3), 9, obj{}};
+        {
+            auto tx = s.begin();
+            tx.save_departure(d2);
+            tx.save_departure(d1);
+            tx.commit();
+        }
+        {
+            auto tx = s.begin();
+            tx.save_departure(d3);
+            CHECK(tx.departures(0, 100) == std::vector<departure>{d1, d2, d3});
+            // destroyed without commit: d3 is gone again
+        }
+        auto tx = s.begin();
+        CHECK(tx.departures(0, 100) == std::vector<departure>{d1, d2});
+        CHECK(tx.departures(3, 7) == std::vector<departure>{d2}); // after < seq <= upto
+        CHECK(tx.departures(0, 6) == std::vector<departure>{d1});
+        CHECK(tx.departures(7, 100).empty());
+        tx.commit();
     }
 
     SECTION("hub_store: outcomes are kept for replay until acknowledged") {

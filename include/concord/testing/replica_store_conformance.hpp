@@ -44,6 +44,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -130,6 +131,9 @@ inline replica_state test_state() {
     st.cursor = 12345;
     st.acknowledged = 15;
     st.last_sync_ms = 1'700'000'000'500;
+    st.scope = "0123456789abcdef0123456789abcdef";
+    st.resync = true;
+    st.administrator_email = "admin@example.com";
     return st;
 }
 
@@ -191,7 +195,7 @@ void check_replica_store(Factory make) {
         tx.commit();
     }
 
-    SECTION("replica_store: put, get, erase and count records") {
+    SECTION("replica_store: put, get, erase, count and list records") {
         Store s = make();
         {
             auto tx = s.begin();
@@ -220,6 +224,11 @@ void check_replica_store(Factory make) {
             CHECK(tx.count("Case") == 2);
             CHECK(tx.count("Message") == 1);
             CHECK(tx.count("Contact") == 0);
+            auto ids = tx.ids("Case");
+            std::sort(ids.begin(), ids.end());
+            CHECK(ids == std::vector<std::string>{replica_guid(1), replica_guid(2)});
+            CHECK(tx.ids("Message") == std::vector<std::string>{replica_guid(1)});
+            CHECK(tx.ids("Contact").empty());
             CHECK_FALSE(tx.get("Contact", replica_guid(1)).has_value());
             // put replaces the whole record, it does not merge.
             tx.put("Case", record{replica_guid(1), obj{{"Status", "Closed"}}});

@@ -66,23 +66,58 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             attach_hub_copy(tx, *who, o);
             resp.outcomes.push_back(std::move(o));
         }
-        if (req.pull) {
-            const std::size_t limit =
-                std::clamp<std::size_t>(req.pull->limit, 1, options_.max_page);
-            change_page page = tx.changes_after(req.pull->after, limit, req.pull->entities);
-            resp.rows.reserve(page.rows.size());
-            for (auto& row : page.rows)
-                if (readable(*who, row))
-                    resp.rows.push_back(std::move(row));
-            resp.cursor = page.cursor;
-            resp.more = page.more;
-        }
+        if (req.pull)
+            pull(tx, *who, req, resp);
         tx.commit();
         resp.hub_time = now();
+        resp.administrator_email = options_.administrator_email;
         return resp;
     } catch (const boost::system::system_error& e) {
         return error(e.code(), std::string("hub store: ") + e.what());
     }
+}
+
+// One pull page. A replica whose read scope changed since its last pull (another key) is served
+// from the start and told to drop what it does not receive again. A changed row the principal
+// may not read is left out — or, when a departure shows the principal could read the record
+// before a scope column changed, sent as an eviction (a tombstone), so that no id reaches
+// anyone who could not have seen the record.
+template <class Store, class Access, class Clock, class Resolver>
+void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const principal& who,
+                                                     const sync_request& req, sync_response& resp) {
+    std::uint64_t after = req.pull->after;
+    if constexpr (tracks_scope<Access>) {
+        resp.scope = access_.scope_key(who);
+        // A fresh replica (no key, nothing pulled) has nothing to re-sync.
+        if (resp.scope != req.scope && !(req.scope.empty() && after == 0)) {
+            resp.resync = true;
+            after = 0;
+        }
+    }
+    const std::size_t limit = std::clamp<std::size_t>(req.pull->limit, 1, options_.max_page);
+    change_page page = tx.changes_after(after, limit, req.pull->entities);
+    resp.rows.reserve(page.rows.size());
+    std::optional<std::vector<departure>> moved; // read once, when a row is refused
+    for (auto& row : page.rows) {
+        if (readable(who, row)) {
+            resp.rows.push_back(std::move(row));
+            continue;
+        }
+        if constexpr (tracks_scope<Access>) {
+            if (after == 0)
+                continue; // a replica pulling from the start holds nothing to evict
+            if (!moved)
+                moved = tx.departures(after, page.cursor);
+            const bool held = std::any_of(moved->begin(), moved->end(), [&](const departure& d) {
+                return d.entity == row.entity && d.id == row.id &&
+                       access_.may_read(who, hub_record{d.entity, d.id, d.before, false, d.seq});
+            });
+            if (held)
+                resp.rows.push_back(hub_record{row.entity, row.id, {}, true, row.seq});
+        }
+    }
+    resp.cursor = page.cursor;
+    resp.more = page.more;
 }
 
 template <class Store, class Access, class Clock, class Resolver>
@@ -337,6 +372,10 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
         }
     } else {
         stored_record rec;
+        std::optional<boost::json::object> scope_before;
+        if constexpr (tracks_scope<Access>)
+            if (current && !current->deleted)
+                scope_before = scope_values(*current);
         if (current && !current->deleted)
             rec = std::move(*current);
         rec.entity = c.entity;
@@ -353,14 +392,46 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
         if (!current || current->deleted)
             for (const auto& col : es->columns)
                 rec.stamps.try_emplace(col.name, at);
+        // `current` was moved from into `rec` when live: keep the scope columns' old values.
+        std::optional<departure> dep;
+        if constexpr (tracks_scope<Access>)
+            if (scope_before)
+                dep = departure_of(rec, std::move(*scope_before));
+        std::uint64_t seq = 0;
         if constexpr (requires { tx.save(std::move(rec)); })
-            tx.save(std::move(rec)); // a store may take the record instead of copying it
+            seq = tx.save(std::move(rec)); // a store may take the record instead of copying it
         else
-            tx.save(rec);
+            seq = tx.save(rec);
+        if (dep) {
+            dep->seq = seq;
+            tx.save_departure(*dep);
+        }
     }
     if (!system && options_.hooks.after_apply)
         run_after_apply(tx, who, c, o);
     return o;
+}
+
+// The values of the policy's scope columns in `r` (absent ones left out).
+template <class Store, class Access, class Clock, class Resolver>
+boost::json::object
+basic_hub<Store, Access, Clock, Resolver>::scope_values(const stored_record& r) const {
+    boost::json::object out;
+    if constexpr (tracks_scope<Access>)
+        for (const std::string& col : access_.scope_columns(r.entity))
+            if (const boost::json::value* v = r.fields.if_contains(col); v && !v->is_null())
+                out[col] = *v;
+    return out;
+}
+
+// A departure when writing `after` changes a scope column whose value was in `before`.
+template <class Store, class Access, class Clock, class Resolver>
+std::optional<departure>
+basic_hub<Store, Access, Clock, Resolver>::departure_of(const stored_record& after,
+                                                        boost::json::object before) const {
+    if (scope_values(after) == before)
+        return std::nullopt;
+    return departure{after.entity, after.id, 0, std::move(before)};
 }
 
 // Runs the after-apply hook on the record as it now is, then writes what it emitted as the

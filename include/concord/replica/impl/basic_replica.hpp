@@ -221,6 +221,7 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
     }
     // While a page is applied, the next one is already on its way (pull-only rounds): the hub
     // reads and encodes page n+1 while this replica writes page n.
+    std::optional<detail::sweep_set> sweep; // while re-syncing: the ids not received again
     std::optional<std::future<result<sync_response>>> prefetched;
     std::shared_ptr<const sync_request> prefetched_req;
     sync_request req;
@@ -241,7 +242,11 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
                 if (more_to_push)
                     req.push.resize(options_.push_limit);
                 req.acknowledged = st.acknowledged;
-                req.pull = pull_request{st.cursor, options_.pull_limit, options_.entities};
+                req.scope = st.scope;
+                // A re-sync that did not finish starts over: what it received before is only
+                // known to the sweep set this call has not built yet.
+                const std::uint64_t from = st.resync && !sweep ? 0 : st.cursor;
+                req.pull = pull_request{from, options_.pull_limit, options_.entities};
             } catch (const boost::system::system_error& e) {
                 return error(e.code(), e.what());
             }
@@ -262,12 +267,13 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
             next->replica = req.replica;
             next->credentials = req.credentials;
             next->acknowledged = req.acknowledged;
+            next->scope = resp->scope;
             next->pull = pull_request{resp->cursor, options_.pull_limit, options_.entities};
             prefetched_req = next;
             prefetched =
                 std::async(std::launch::async, [this, next] { return transport_.exchange(*next); });
         }
-        if (auto applied = apply(req, *resp, sum); !applied) {
+        if (auto applied = apply(req, *resp, sum, sweep); !applied) {
             if (prefetched)
                 prefetched->wait(); // the transport is ours again before we return
             return applied.error();
@@ -278,9 +284,10 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
 }
 
 template <class Store, class Transport, class Clock>
-result<sync_summary> basic_replica<Store, Transport, Clock>::apply(const sync_request& req,
-                                                                   sync_response& resp,
-                                                                   sync_summary& sum) {
+result<sync_summary>
+basic_replica<Store, Transport, Clock>::apply(const sync_request& req, sync_response& resp,
+                                              sync_summary& sum,
+                                              std::optional<detail::sweep_set>& sweep) {
     if (resp.outcomes.size() != req.push.size())
         return error(errc::protocol_error,
                      "the hub answered " + std::to_string(resp.outcomes.size()) + " outcomes for " +
@@ -327,10 +334,43 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::apply(const sync_re
             if (tx.pending_for(c.entity, c.record_id).empty())
                 tx.erase_shadow(c.entity, c.record_id);
         }
+        if (req.pull) {
+            if (resp.resync) { // the hub serves the whole scope again from this page on
+                st.resync = true;
+                sweep.reset();
+            }
+            if (st.resync && !sweep) {
+                sweep.emplace();
+                for (const std::string& entity : options_.entities)
+                    for (std::string& id : tx.ids(entity))
+                        (*sweep)[entity].insert(std::move(id));
+            }
+            if (sweep)
+                for (const hub_record& h : resp.rows)
+                    if (auto it = sweep->find(h.entity); it != sweep->end())
+                        it->second.erase(h.id);
+        }
         for (hub_record& h : resp.rows) // the rows are ours: moved into the store, not copied
             rebase(tx, std::move(h));
         sum.pulled += resp.rows.size();
-        st.cursor = std::max(st.cursor, resp.cursor);
+        if (req.pull) {
+            // A re-sync moves the cursor back to the start; otherwise it only moves forward.
+            st.cursor = st.resync ? resp.cursor : std::max(st.cursor, resp.cursor);
+            st.scope = resp.scope;
+            if (sweep && !resp.more) {
+                // The whole scope is in: what did not come again left it. Records with pending
+                // changes stay until the hub has answered them.
+                for (const auto& [entity, ids] : *sweep)
+                    for (const std::string& id : ids)
+                        if (!tx.shadow(entity, id)) {
+                            tx.erase(entity, id);
+                            ++sum.evicted;
+                        }
+                sweep.reset();
+                st.resync = false;
+            }
+        }
+        st.administrator_email = resp.administrator_email;
         sum.cursor = st.cursor;
         st.last_sync_ms = now_ms();
         st.clock = clock_.last();
@@ -434,11 +474,21 @@ result<access_request> basic_replica<Store, Transport, Clock>::request_access(st
                      "entry " + std::to_string(entry) + " was not refused for lack of a right");
     const change& mine = e->mine;
     const std::string user = options_.user_name.empty() ? "a user" : options_.user_name;
+    std::string to = options_.administrator_email;
+    if (to.empty()) {
+        try {
+            auto tx = store_.begin();
+            to = tx.state().administrator_email;
+            tx.commit();
+        } catch (const boost::system::system_error& ex) {
+            return error(ex.code(), ex.what());
+        }
+    }
     const char* verb = mine.op == operation::insert   ? "create"
                        : mine.op == operation::remove ? "delete"
                                                       : "change";
     access_request r;
-    r.to = options_.administrator_email;
+    r.to = std::move(to);
     r.subject = "Access request: " + mine.entity + " " + mine.record_id +
                 (o.field.empty() ? std::string() : " field " + o.field);
     r.body = "Hello,\n\n" + user + " asks for the right to " + verb +
