@@ -590,3 +590,82 @@ TEST_CASE("auth http: under TLS the login cookie is Secure", "[e2e][auth]") {
                                 {{http::field::cookie, "concord_token=" + token}}, true);
     CHECK(all_succeeded(selected));
 }
+
+TEST_CASE("auth http: http_transport::login returns a token a replica syncs with",
+          "[e2e][auth][login]") {
+    auth_world w;
+    http_transport t(to_hub(w.port()), helpdesk());
+    auto token = t.login("ann", ann_password);
+    REQUIRE(token);
+    CHECK(token->size() == 43);
+    CHECK(w.directory.authenticate(*token).value().id == "ann");
+
+    // The transport, now carrying the replica's rounds with the token, keeps its connection.
+    replica_options ro = replica_opts(0xA);
+    ro.credentials = *token;
+    memory_http_replica ann(std::move(ro), memory_replica_store{}, std::move(t));
+    REQUIRE(ann.insert("Case", new_case("CS-LOGGED-IN")));
+    auto s = ann.sync();
+    REQUIRE(s);
+    CHECK(s->applied == 1);
+    CHECK(ann.transport().connections() == 1);
+    auto rows = w.hub.select(*token, "Case");
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 1);
+    CHECK(rows->front().fields.at("Number") == "CS-LOGGED-IN");
+}
+
+TEST_CASE("auth http: http_transport::login refuses a wrong password without naming it",
+          "[e2e][auth][login]") {
+    auth_world w;
+    http_transport t(to_hub(w.port()), helpdesk());
+    const std::string wrong = "not-her-password";
+    auto r = t.login("ann", wrong);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == errc::bad_credentials);
+    CHECK_THAT(r.error().message, Catch::Contains("ann"));
+    CHECK(r.error().message.find(wrong) == std::string::npos);
+    CHECK(r.error().message.find(ann_password) == std::string::npos);
+
+    // An unknown user gets the same code; no session was opened by either.
+    auto unknown = t.login("nobody", "whatever-password");
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error() == errc::bad_credentials);
+    CHECK(unknown.error().message.find("whatever-password") == std::string::npos);
+    CHECK(w.directory.session_count() == 0);
+
+    // The transport still works after a refusal: the right password logs in.
+    CHECK(t.login("ann", ann_password));
+    CHECK(w.directory.session_count() == 1);
+}
+
+TEST_CASE("auth http: http_transport::login on a hub without a login endpoint is unsupported",
+          "[e2e][auth][login]") {
+    auth_world w(false, false);
+    http_transport t(to_hub(w.port()), helpdesk());
+    auto r = t.login("ann", ann_password);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == errc::unsupported);
+    CHECK(r.error().message.find(ann_password) == std::string::npos);
+}
+
+TEST_CASE("auth http: http_transport::login uses the transport's TLS settings",
+          "[e2e][auth][login]") {
+    test_pki pki;
+    auth_world w(true, false, true, &pki);
+    http_transport_options o = to_hub(w.port());
+    o.url = "https://localhost:" + std::to_string(w.port());
+    o.attempts = 1;
+
+    // Without the CA the handshake is refused before the password is sent.
+    auto refused = http_transport(o, helpdesk()).login("ann", ann_password);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() == errc::transport_failed);
+    CHECK_THAT(refused.error().message, Catch::Contains("handshake"));
+    CHECK(w.directory.session_count() == 0);
+
+    o.ca_file = pki.ca_file();
+    auto token = http_transport(o, helpdesk()).login("ann", ann_password);
+    REQUIRE(token);
+    CHECK(w.directory.authenticate(*token).value().id == "ann");
+}

@@ -9,6 +9,7 @@
 #include <concord/concepts/transport.hpp>
 #include <concord/model/schema.hpp>
 #include <concord/protocol/client.hpp>
+#include <concord/server/detail/auth_http.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,6 +20,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <openssl/ssl.h>
 
 #include <chrono>
@@ -26,7 +29,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 namespace concord {
 
@@ -36,6 +41,8 @@ struct http_transport_options {
     std::string url;
     /// The BatchQuery endpoint (DataService's standard path).
     std::string path = "/0/dataservice/json/reply/BatchQuery";
+    /// The login endpoint `login` posts to (the AuthService path `http_server` serves).
+    std::string login_path = "/0/ServiceModel/AuthService.svc/Login";
     /// Longest wait to connect (and to finish the TLS handshake): 5 s.
     std::chrono::milliseconds connect_timeout{5'000};
     /// Longest wait for a whole answer once sent: 60 s (a large first page on a slow link).
@@ -85,7 +92,7 @@ public:
                 ++p_->retries;
                 std::this_thread::sleep_for(p_->options.backoff * (1 << (attempt - 1)));
             }
-            auto answer = p_->post(body, req.credentials);
+            auto answer = p_->post(p_->options.path, body, req.credentials);
             if (!answer) {
                 last = answer.error();
                 p_->close();
@@ -100,6 +107,49 @@ public:
         return last;
     }
 
+    /** Logs in at the hub's login endpoint (`login_path`) with a user name and password, over
+        this transport's connection and TLS settings, and returns the session token to use as
+        the replica's credentials (`replica_options::credentials`, sent as
+        `Authorization: Bearer <token>`).
+
+        A connection that fails is retried like an exchange (`attempts`, `backoff`); a login
+        whose answer was lost may thus open a second session on the hub, which expires unused.
+
+        @param user the user name (`UserName`)
+        @param password the password (`UserPassword`); it is sent in the request body only, so
+               use HTTPS beyond a trusted network
+        @returns the session token; or `bad_credentials` when the hub refuses the name or the
+                 password (401); `unsupported` when the hub serves no login endpoint (404);
+                 the hub's error code (e.g. `invalid_request`) for another refusal;
+                 `transport_failed` / `timeout` when no answer arrived after every attempt;
+                 `protocol_error` for an answer without a token. No error message contains
+                 the password.
+        Thread safety: one call at a time per object, never during an `exchange`.
+    */
+    result<std::string> login(std::string_view user, std::string_view password) {
+        const std::string body = boost::json::serialize(
+            boost::json::object{{"UserName", user}, {"UserPassword", password}});
+        error last;
+        for (int attempt = 0; attempt < std::max(1, p_->options.attempts); ++attempt) {
+            if (attempt > 0) {
+                ++p_->retries;
+                std::this_thread::sleep_for(p_->options.backoff * (1 << (attempt - 1)));
+            }
+            auto answer = p_->post(p_->options.login_path, body, {});
+            if (!answer) {
+                last = answer.error();
+                p_->close();
+                continue;
+            }
+            if (answer->first == 503) {
+                last = error(errc::transport_failed, "the hub is unavailable (503)");
+                continue;
+            }
+            return decode_login(answer->first, answer->second, user, password);
+        }
+        return last;
+    }
+
     /// Connections opened so far (1 when keep-alive held for every exchange).
     std::size_t connections() const noexcept { return p_->connections; }
 
@@ -107,6 +157,40 @@ public:
     std::size_t retries() const noexcept { return p_->retries; }
 
 private:
+    // The token of a 200 answer, or the error a refusal stands for (never naming `password`).
+    static result<std::string> decode_login(unsigned status, std::string_view body,
+                                            std::string_view user, std::string_view password) {
+        auto parsed = protocol::parse_json(body, protocol::limits{});
+        const boost::json::object* o =
+            parsed && parsed->is_object() ? &parsed->get_object() : nullptr;
+        if (status == 200) {
+            const boost::json::value* t = o ? protocol::find(*o, "token") : nullptr;
+            if (t == nullptr || !t->is_string() || t->get_string().empty())
+                return error(errc::protocol_error, "the hub's login answer carries no token");
+            return std::string(t->get_string());
+        }
+        if (status == 401)
+            return error(errc::bad_credentials,
+                         detail::redact("login as '" + std::string(user) + "' refused: " +
+                                            make_error_code(errc::bad_credentials).message(),
+                                        password));
+        if (status == 404)
+            return error(errc::unsupported, "the hub serves no login endpoint (404)");
+        // Another refusal: the hub's code and message when it sent a responseStatus.
+        const boost::json::value* rs = o ? protocol::find(*o, "responseStatus") : nullptr;
+        if (rs != nullptr && rs->is_object()) {
+            const int v =
+                protocol::error_value(protocol::detail::text(rs->get_object(), "ErrorCode"));
+            return error(
+                v ? make_error_code(static_cast<errc>(v)) : make_error_code(errc::transport_failed),
+                detail::redact("the hub refused the login (" + std::to_string(status) +
+                                   "): " + protocol::detail::text(rs->get_object(), "Message"),
+                               password));
+        }
+        return error(errc::transport_failed,
+                     "the hub answered the login with HTTP " + std::to_string(status));
+    }
+
     struct impl {
         impl(http_transport_options o, concord::schema s)
             : options(std::move(o))
@@ -213,10 +297,11 @@ private:
         }
 
         template <class Stream>
-        result<std::pair<unsigned, std::string>> round_trip(Stream& stream, const std::string& body,
-                                                            const std::string& credentials) {
+        result<std::pair<unsigned, std::string>>
+        round_trip(Stream& stream, const std::string& target, const std::string& body,
+                   const std::string& credentials) {
             namespace http = boost::beast::http;
-            http::request<http::string_body> req{http::verb::post, options.path, 11};
+            http::request<http::string_body> req{http::verb::post, target, 11};
             req.set(http::field::host, host);
             req.set(http::field::content_type, "application/json");
             req.set(http::field::user_agent, "concord");
@@ -249,16 +334,16 @@ private:
             return std::pair<unsigned, std::string>{res.result_int(), std::move(res.body())};
         }
 
-        result<std::pair<unsigned, std::string>> post(const std::string& body,
-                                                      const std::string& credentials) {
+        result<std::pair<unsigned, std::string>>
+        post(const std::string& target, const std::string& body, const std::string& credentials) {
             if (!plain && !secure) {
                 buffer.clear();
                 if (auto c = connect(); !c)
                     return c.error();
             }
             if (secure)
-                return round_trip(*secure, body, credentials);
-            return round_trip(*plain, body, credentials);
+                return round_trip(*secure, target, body, credentials);
+            return round_trip(*plain, target, body, credentials);
         }
 
         http_transport_options options;
