@@ -54,8 +54,8 @@ public:
             return tx_.select(entity, f);
         }
         void save_departure(const departure& d) { tx_.save_departure(d); }
-        std::vector<departure> departures(std::uint64_t after, std::uint64_t upto) const {
-            return tx_.departures(after, upto);
+        std::vector<departure> departures(std::string_view entity, std::string_view id) const {
+            return tx_.departures(entity, id);
         }
         void commit() { tx_.commit(); }
 

@@ -64,12 +64,25 @@ struct rules_world {
     /// A replica of `user` (credentials = the user name) with a fixed id.
     rules_replica replica(const std::string& user, std::uint64_t id, fault_plan plan = {},
                           std::size_t pull_limit = 5000) {
+        return rules_replica(options_for(user, id, pull_limit), memory_replica_store{},
+                             loopback_transport<rules_hub>(hub, plan), manual_clock_ref{clock});
+    }
+
+    /// The same on the heap (replicas are not movable).
+    std::unique_ptr<rules_replica> new_replica(const std::string& user, std::uint64_t id,
+                                               std::size_t pull_limit = 5000) {
+        return std::make_unique<rules_replica>(
+            options_for(user, id, pull_limit), memory_replica_store{},
+            loopback_transport<rules_hub>(hub), manual_clock_ref{clock});
+    }
+
+    static replica_options options_for(const std::string& user, std::uint64_t id,
+                                       std::size_t pull_limit) {
         replica_options o = replica_opts(id);
         o.credentials = user;
         o.user_name = user;
         o.pull_limit = pull_limit;
-        return rules_replica(std::move(o), memory_replica_store{},
-                             loopback_transport<rules_hub>(hub, plan), manual_clock_ref{clock});
+        return o;
     }
 
     /// The records of `entity` that `user` may read, as the hub would hand them out.

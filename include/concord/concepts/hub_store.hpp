@@ -65,12 +65,12 @@ struct departure {
     | `tx.changes_after(after, limit, ents)` | `change_page`                  | records with sequence > `after`, in sequence order, at most `limit`, only of entities in `ents` (all when empty) |
     | `tx.select(entity, f)`                 | `std::vector<hub_record>`      | live records of the entity matching filter `f`, ordered by id (online reads, filtered writes) |
     | `tx.save_departure(d)`                 |                                | keeps departure `d` (the hub saves one when a change alters a scope column) |
-    | `tx.departures(after, upto)`           | `std::vector<departure>`       | the departures with `after < seq <= upto`, in sequence order |
+    | `tx.departures(entity, id)`            | `std::vector<departure>`       | the record's departures, in sequence order |
     | `tx.commit()`                          |                                | makes everything durable at once |
 
     `entity`, `id` are `std::string_view`; `rec` is `stored_record&`; `o` a `const outcome&`;
     `r` a `replica_id`; `ents` a `const std::vector<std::string>&`; `f` a `const filter&`;
-    `d` a `const departure&`; `after`, `upto` are `std::uint64_t`.
+    `d` a `const departure&`.
 */
 // clang-format on
 template <class S>
@@ -90,7 +90,7 @@ concept hub_store = requires(S& s, typename S::transaction& tx, std::string_view
     { tx.changes_after(n, limit, ents) } -> std::same_as<change_page>;
     { tx.select(sv, f) } -> std::same_as<std::vector<hub_record>>;
     tx.save_departure(d);
-    { tx.departures(n, n) } -> std::same_as<std::vector<departure>>;
+    { tx.departures(sv, sv) } -> std::same_as<std::vector<departure>>;
     tx.commit();
 };
 

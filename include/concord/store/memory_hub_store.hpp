@@ -42,7 +42,10 @@ class memory_hub_store {
         std::map<std::uint64_t, const stored_record*> by_seq;
         std::uint64_t seq = 0;
         std::unordered_map<replica_id, replica_marks> marks;
-        std::map<std::uint64_t, departure> departures; // by the sequence of the moving version
+        // Per record, by the sequence of the version that moved it.
+        std::map<std::pair<std::string, std::string>, std::map<std::uint64_t, departure>,
+                 detail::pair_less>
+            departures;
     };
 
 public:
@@ -171,21 +174,21 @@ public:
         }
 
         void save_departure(const departure& dep) {
-            if (auto it = d_->departures.find(dep.seq); it != d_->departures.end()) {
-                undo_.add(
-                    [d = d_, old = it->second] { d->departures.insert_or_assign(old.seq, old); });
+            auto& list = d_->departures[std::pair(dep.entity, dep.id)];
+            if (auto it = list.find(dep.seq); it != list.end()) {
+                undo_.add([&list, old = it->second] { list.insert_or_assign(old.seq, old); });
                 it->second = dep;
             } else {
-                d_->departures.emplace(dep.seq, dep);
-                undo_.add([d = d_, seq = dep.seq] { d->departures.erase(seq); });
+                list.emplace(dep.seq, dep);
+                undo_.add([&list, seq = dep.seq] { list.erase(seq); });
             }
         }
 
-        std::vector<departure> departures(std::uint64_t after, std::uint64_t upto) const {
+        std::vector<departure> departures(std::string_view entity, std::string_view id) const {
             std::vector<departure> out;
-            for (auto it = d_->departures.upper_bound(after);
-                 it != d_->departures.end() && it->first <= upto; ++it)
-                out.push_back(it->second);
+            if (auto it = d_->departures.find(std::pair(entity, id)); it != d_->departures.end())
+                for (const auto& [seq, dep] : it->second)
+                    out.push_back(dep);
             return out;
         }
 

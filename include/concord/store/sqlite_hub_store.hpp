@@ -260,20 +260,20 @@ public:
         });
     }
 
-    std::vector<departure> departures(std::uint64_t after, std::uint64_t upto) {
+    std::vector<departure> departures(std::string_view entity, std::string_view id) {
         std::vector<departure> out;
         detail::sqlite::guard("reading departures", [&] {
-            auto& s = d_->conn.stmt("SELECT seq, entity, id, before FROM concord_departures "
-                                    "WHERE seq > ? AND seq <= ? ORDER BY seq");
-            s.bind(1, to_i64(after));
-            s.bind(2, to_i64(upto));
+            auto& s = d_->conn.stmt("SELECT seq, before FROM concord_departures WHERE entity = ? "
+                                    "AND id = ? ORDER BY seq");
+            s.bind(1, entity);
+            s.bind(2, id);
             while (s.step()) {
                 departure dep;
+                dep.entity = std::string(entity);
+                dep.id = std::string(id);
                 dep.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0));
-                dep.entity = detail::sqlite::text(s.handle(), 1);
-                dep.id = detail::sqlite::text(s.handle(), 2);
                 dep.before =
-                    detail::codec::parse_object(detail::sqlite::text(s.handle(), 3), "a departure");
+                    detail::codec::parse_object(detail::sqlite::text(s.handle(), 1), "a departure");
                 out.push_back(std::move(dep));
             }
         });
@@ -482,6 +482,8 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
             // Added after format 1 shipped: an older build ignores the table.
             c.exec("CREATE TABLE IF NOT EXISTS concord_departures (seq INTEGER PRIMARY KEY, "
                    "entity TEXT NOT NULL, id TEXT NOT NULL, before TEXT NOT NULL)");
+            c.exec("CREATE INDEX IF NOT EXISTS concord_departures_record ON concord_departures "
+                   "(entity, id, seq)");
             for (const auto& e : s.entities()) {
                 table t;
                 // Keyed by change sequence (the rowid): a pull is a range scan in table order, an

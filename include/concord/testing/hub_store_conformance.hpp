@@ -200,7 +200,7 @@ std::vector<hub_record> pull_committed(Store& s, std::uint64_t after, std::size_
     stated semantics: load / save round trips (fields, per-field stamps, tombstones, seq),
     sequences strictly increasing across commits, one change-log entry per record at its
     latest sequence, `changes_after` paging (limit, cursor, more) and entity filtering,
-    tombstones in pulls, departures by sequence range, stored outcomes kept until acknowledged,
+    tombstones in pulls, departures per record, stored outcomes kept until acknowledged,
    acknowledgement marks that never decrease, reads that see the transaction's own writes, rollback
    of every mutating operation when a transaction is destroyed without `commit()`, and serialised
    transactions (a second thread's `begin()` waits for the first to commit; bounded well under a
@@ -690,28 +690,30 @@ void check_hub_store(Factory make) {
         CHECK(tx.select("Nothing", filter{}).empty());
     }
 
-    SECTION("hub_store: departures are kept and read back by sequence range") {
+    SECTION("hub_store: departures are kept per record, in sequence order") {
         Store s = make();
         const departure d1{"Case", test_guid(1), 3, obj{{"Owner", "ann"}}};
-        const departure d2{"Case", test_guid(2), 7, obj{{"Owner", "bob"}, {"Status", "New"}}};
-        const departure d3{"Message", test_guid(3), 9, obj{}};
+        const departure d2{"Case", test_guid(1), 7, obj{{"Owner", "bob"}, {"Status", "New"}}};
+        const departure d3{"Case", test_guid(2), 5, obj{}};
+        const departure d4{"Message", test_guid(1), 9, obj{{"Owner", "cy"}}};
         {
             auto tx = s.begin();
             tx.save_departure(d2);
             tx.save_departure(d1);
+            tx.save_departure(d3);
             tx.commit();
         }
         {
             auto tx = s.begin();
-            tx.save_departure(d3);
-            CHECK(tx.departures(0, 100) == std::vector<departure>{d1, d2, d3});
-            // destroyed without commit: d3 is gone again
+            tx.save_departure(d4);
+            CHECK(tx.departures("Message", test_guid(1)) == std::vector<departure>{d4});
+            // destroyed without commit: d4 is gone again
         }
         auto tx = s.begin();
-        CHECK(tx.departures(0, 100) == std::vector<departure>{d1, d2});
-        CHECK(tx.departures(3, 7) == std::vector<departure>{d2}); // after < seq <= upto
-        CHECK(tx.departures(0, 6) == std::vector<departure>{d1});
-        CHECK(tx.departures(7, 100).empty());
+        CHECK(tx.departures("Case", test_guid(1)) == std::vector<departure>{d1, d2});
+        CHECK(tx.departures("Case", test_guid(2)) == std::vector<departure>{d3});
+        CHECK(tx.departures("Message", test_guid(1)).empty());
+        CHECK(tx.departures("Case", test_guid(3)).empty());
         tx.commit();
     }
 

@@ -80,8 +80,8 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
 // One pull page. A replica whose read scope changed since its last pull (another key) is served
 // from the start and told to drop what it does not receive again. A changed row the principal
 // may not read is left out — or, when a departure shows the principal could read the record
-// before a scope column changed, sent as an eviction (a tombstone), so that no id reaches
-// anyone who could not have seen the record.
+// before a scope column changed, sent as an eviction (a tombstone): no id reaches anyone who
+// never could read the record.
 template <class Store, class Access, class Clock, class Resolver>
 void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const principal& who,
                                                      const sync_request& req, sync_response& resp) {
@@ -97,7 +97,6 @@ void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const prin
     const std::size_t limit = std::clamp<std::size_t>(req.pull->limit, 1, options_.max_page);
     change_page page = tx.changes_after(after, limit, req.pull->entities);
     resp.rows.reserve(page.rows.size());
-    std::optional<std::vector<departure>> moved; // read once, when a row is refused
     for (auto& row : page.rows) {
         if (readable(who, row)) {
             resp.rows.push_back(std::move(row));
@@ -106,13 +105,13 @@ void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const prin
         if constexpr (tracks_scope<Access>) {
             if (after == 0)
                 continue; // a replica pulling from the start holds nothing to evict
-            if (!moved)
-                moved = tx.departures(after, page.cursor);
-            const bool held = std::any_of(moved->begin(), moved->end(), [&](const departure& d) {
-                return d.entity == row.entity && d.id == row.id &&
-                       access_.may_read(who, hub_record{d.entity, d.id, d.before, false, d.seq});
-            });
-            if (held)
+            // Every departure counts, not only those after the cursor: the version that moved
+            // the record may have been superseded before the replica's pull reached it.
+            const auto moved = tx.departures(row.entity, row.id);
+            if (std::any_of(moved.begin(), moved.end(), [&](const departure& d) {
+                    return access_.may_read(who,
+                                            hub_record{d.entity, d.id, d.before, false, d.seq});
+                }))
                 resp.rows.push_back(hub_record{row.entity, row.id, {}, true, row.seq});
         }
     }
