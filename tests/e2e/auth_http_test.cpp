@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -207,10 +208,10 @@ struct auth_world {
     std::optional<http_server<auth_hub>> server;
 
     explicit auth_world(bool with_login = true, bool with_links = true, bool tls = false,
-                        const test_pki* pki = nullptr)
+                        const test_pki* pki = nullptr, access_rules rules = agent_rules())
         : directory(directory_options(shift))
-        , hub(hub_options{helpdesk()}, memory_hub_store{},
-              rule_policy<user_directory>(agent_rules(), directory)) {
+        , hub(hub_with_admin(), memory_hub_store{},
+              rule_policy<user_directory>(std::move(rules), directory)) {
         REQUIRE(directory.add_user("ann", ann_password, "agent", "acme"));
         REQUIRE(directory.add_user("bob", bob_password, "agent", "acme"));
         http_server_options o;
@@ -255,6 +256,12 @@ struct auth_world {
         user_directory_options o;
         o.iterations = 1000; // fast tests; the scheme is the same
         o.now = [shift] { return std::chrono::system_clock::now() + std::chrono::seconds(*shift); };
+        return o;
+    }
+
+    static hub_options hub_with_admin() {
+        hub_options o{helpdesk()};
+        o.administrator_email = "admin@example.com";
         return o;
     }
 
@@ -668,4 +675,64 @@ TEST_CASE("auth http: http_transport::login uses the transport's TLS settings",
     auto token = http_transport(o, helpdesk()).login("ann", ann_password);
     REQUIRE(token);
     CHECK(w.directory.authenticate(*token).value().id == "ann");
+}
+
+TEST_CASE("auth http: a reassigned case leaves its former owner's replica, a role change re-syncs",
+          "[e2e][auth][scope]") {
+    access_rules rules = auth_world::agent_rules();
+    entity_rights portal;
+    portal.read = portal.insert = portal.update = true;
+    portal.scope = row_scope::own;
+    entity_rights power;
+    power.read = power.update = true;
+    power.scope = row_scope::organisation;
+    rules.grant("portal", "Case", portal).grant("power", "Case", power);
+    auth_world w(true, false, false, nullptr, rules);
+    REQUIRE(w.directory.add_user("cat", "cat-secret-1", "portal", "acme"));
+    REQUIRE(w.directory.add_user("dan", "dan-secret-1", "portal", "acme"));
+
+    auto agent = replica_with(w.port(), 1, w.token_of("ann", ann_password));
+    auto cat = replica_with(w.port(), 2, w.token_of("cat", "cat-secret-1"));
+    auto dan = replica_with(w.port(), 3, w.token_of("dan", "dan-secret-1"));
+    std::vector<std::string> ids;
+    for (const char* owner : {"cat", "cat", "dan"}) {
+        obj f = new_case("S-" + std::to_string(ids.size() + 1));
+        f["Owner"] = owner;
+        f["Org"] = "acme";
+        auto id = agent.insert("Case", f);
+        REQUIRE(id);
+        ids.push_back(*id);
+    }
+    REQUIRE(agent.sync());
+    auto held = [](memory_http_replica& r) {
+        std::set<std::string> out;
+        for (const auto& rec : r.find("Case").value())
+            out.insert(rec.id);
+        return out;
+    };
+    REQUIRE(cat.sync());
+    REQUIRE(dan.sync());
+    CHECK(held(cat) == std::set<std::string>{ids[0], ids[1]});
+    CHECK(held(dan) == std::set<std::string>{ids[2]});
+    CHECK(cat.store().begin().state().administrator_email == "admin@example.com");
+
+    // The agent gives the first case to dan: it leaves cat's replica on its next sync.
+    REQUIRE(agent.update("Case", ids[0], obj{{"Owner", "dan"}}));
+    REQUIRE(agent.sync());
+    REQUIRE(cat.sync());
+    REQUIRE(dan.sync());
+    CHECK(held(cat) == std::set<std::string>{ids[1]});
+    CHECK(held(dan) == std::set<std::string>{ids[0], ids[2]});
+
+    // cat becomes a power user: the organisation's cases arrive though none changed.
+    REQUIRE(w.directory.set_role("cat", "power", "acme"));
+    auto up = cat.sync();
+    REQUIRE(up);
+    CHECK(held(cat) == std::set<std::string>(ids.begin(), ids.end()));
+    // and back: dan's cases go again.
+    REQUIRE(w.directory.set_role("cat", "portal", "acme"));
+    auto down = cat.sync();
+    REQUIRE(down);
+    CHECK(down->evicted == 2);
+    CHECK(held(cat) == std::set<std::string>{ids[1]});
 }

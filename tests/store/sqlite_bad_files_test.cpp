@@ -698,3 +698,69 @@ TEST_CASE("sqlite stores: the write-ahead log stays bounded while a store stays 
         CHECK(h.store().record_count("Case") == 2000);
     }
 }
+
+TEST_CASE("sqlite_replica_store: a format 1 file is migrated to format 2, keeping its state",
+          "[sqlite]") {
+    scratch_dir dir;
+    const std::string path = dir.file("replica-v1.db");
+    const std::string id = "00000000-0000-4000-8000-000000000001";
+    {
+        // The format 1 layout, as that build wrote it.
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                nullptr) == SQLITE_OK);
+        const char* ddl =
+            "CREATE TABLE concord_outbox (seq INTEGER PRIMARY KEY, replica INTEGER NOT NULL, "
+            "entity TEXT NOT NULL, record_id TEXT NOT NULL, change TEXT NOT NULL);"
+            "CREATE TABLE concord_shadows (entity TEXT NOT NULL, id TEXT NOT NULL, value TEXT "
+            "NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID;"
+            "CREATE TABLE concord_log (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT "
+            "NULL);"
+            "CREATE TABLE concord_state (k INTEGER PRIMARY KEY CHECK (k = 1), replica INTEGER "
+            "NOT NULL, next_seq INTEGER NOT NULL, clock TEXT NOT NULL, cursor INTEGER NOT NULL, "
+            "acknowledged INTEGER NOT NULL, last_sync_ms INTEGER);"
+            "INSERT INTO concord_state VALUES (1, 77, 5, '018bcfe56800-00000000-000000000000004d', "
+            "42, 4, 1700000000500);"
+            "CREATE TABLE \"Case\" (Id TEXT PRIMARY KEY NOT NULL, \"Number\", \"Category\");"
+            "INSERT INTO \"Case\" VALUES ('00000000-0000-4000-8000-000000000001', 'CS-1', "
+            "'Incident');"
+            "PRAGMA user_version=1;";
+        REQUIRE(sqlite3_exec(db, ddl, nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    {
+        sqlite_replica_store s(path, test::helpdesk());
+        auto tx = s.begin();
+        const replica_state st = tx.state();
+        CHECK(st.id == replica_id{77});
+        CHECK(st.next_seq == 5);
+        CHECK(st.cursor == 42);
+        CHECK(st.acknowledged == 4);
+        CHECK(st.last_sync_ms == 1'700'000'000'500);
+        CHECK(st.scope.empty()); // format 2's columns start empty: the next pull re-syncs once
+        CHECK_FALSE(st.resync);
+        CHECK(st.administrator_email.empty());
+        auto r = tx.get("Case", id);
+        REQUIRE(r.has_value());
+        CHECK(r->fields == boost::json::object{{"Number", "CS-1"}, {"Category", "Incident"}});
+        replica_state next = st;
+        next.scope = "key";
+        next.resync = true;
+        next.administrator_email = "admin@example.com";
+        tx.save_state(next);
+        tx.commit();
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(st, 0) == sqlite_replica_store::format_version);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    sqlite_replica_store again(path, test::helpdesk());
+    auto tx = again.begin();
+    CHECK(tx.state().scope == "key");
+    CHECK(tx.state().resync);
+    CHECK(tx.state().administrator_email == "admin@example.com");
+}
