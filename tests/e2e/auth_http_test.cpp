@@ -19,8 +19,10 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -735,4 +737,164 @@ TEST_CASE("auth http: a reassigned case leaves its former owner's replica, a rol
     REQUIRE(down);
     CHECK(down->evicted == 2);
     CHECK(held(cat) == std::set<std::string>{ids[1]});
+}
+
+namespace {
+
+// portal: own cases, Category read-only, Priority hidden, no delete; power: the organisation's
+// cases, read and update only; agent (auth_world's): everything.
+access_rules role_rules() {
+    access_rules rules = auth_world::agent_rules();
+    entity_rights portal;
+    portal.read = portal.insert = portal.update = true;
+    portal.scope = row_scope::own;
+    portal.read_only = {"Category"};
+    portal.hidden = {"Priority"};
+    entity_rights power;
+    power.read = power.update = true;
+    power.scope = row_scope::organisation;
+    rules.grant("portal", "Case", portal).grant("power", "Case", power);
+    return rules;
+}
+
+std::map<std::string, obj> cases_of(memory_http_replica& r) {
+    std::map<std::string, obj> out;
+    for (auto& rec : r.find("Case").value())
+        out.emplace(rec.id, std::move(rec.fields));
+    return out;
+}
+
+// The sync log entry of `record_id`, which must be a rejection for `why` naming `field`.
+void check_refused(memory_http_replica& r, const std::string& record_id, reject_reason why,
+                   errc code, const std::string& field) {
+    INFO("record " << record_id << ", field " << field);
+    const auto log = r.sync_log().entries;
+    auto it = std::find_if(log.begin(), log.end(),
+                           [&](const sync_log_entry& e) { return e.mine.record_id == record_id; });
+    REQUIRE(it != log.end());
+    CHECK(it->result.kind == outcome_kind::rejected);
+    CHECK(it->result.reason == why);
+    CHECK(it->result.code == code);
+    CHECK(it->result.field == field);
+    INFO("message: " << it->result.message);
+    CHECK(it->result.message.find(record_id) != std::string::npos);
+}
+
+} // namespace
+
+TEST_CASE("auth http: each role pulls exactly its rows and columns; every refusal comes back "
+          "over HTTP",
+          "[e2e][auth]") {
+    auth_world w(true, false, false, nullptr, role_rules());
+    REQUIRE(w.directory.add_user("pia", "pia-secret-1", "portal", "acme"));
+    REQUIRE(w.directory.add_user("pam", "pam-secret-1", "portal", "globex"));
+    REQUIRE(w.directory.add_user("pow", "pow-secret-1", "power", "acme"));
+    auto agent = replica_with(w.port(), 1, w.token_of("ann", ann_password));
+    std::map<std::string, obj> all;
+    auto add = [&](const char* number, const char* owner, const char* org) {
+        obj f = new_case(number);
+        f["Owner"] = owner;
+        f["Org"] = org;
+        f["Priority"] = 2;
+        auto id = agent.insert("Case", f);
+        REQUIRE(id);
+        all.emplace(*id, f);
+        return *id;
+    };
+    const std::string pias = add("P-1", "pia", "acme");
+    const std::string pams = add("P-2", "pam", "globex");
+    const std::string zeds = add("P-3", "zed", "acme");
+    add("P-4", "zed", "globex");
+    REQUIRE(agent.sync());
+
+    auto pia = replica_with(w.port(), 2, w.token_of("pia", "pia-secret-1"));
+    auto pam = replica_with(w.port(), 3, w.token_of("pam", "pam-secret-1"));
+    auto pow = replica_with(w.port(), 4, w.token_of("pow", "pow-secret-1"));
+    for (auto* r : {&pia, &pam, &pow})
+        REQUIRE(r->sync());
+    auto without_priority = [](obj f) {
+        f.erase("Priority");
+        return f;
+    };
+    CHECK(cases_of(agent) == all);
+    CHECK(cases_of(pia) == std::map<std::string, obj>{{pias, without_priority(all.at(pias))}});
+    CHECK(cases_of(pam) == std::map<std::string, obj>{{pams, without_priority(all.at(pams))}});
+    CHECK(cases_of(pow) == std::map<std::string, obj>{{pias, all.at(pias)}, {zeds, all.at(zeds)}});
+
+    // Permission: each refused write is named in the portal user's sync log.
+    REQUIRE(pia.update("Case", pias, obj{{"Category", "Service request"}})); // read-only
+    obj mine = new_case("P-5");
+    mine["Owner"] = "zed"; // an insert outside the own scope
+    auto foreign = pia.insert("Case", mine);
+    REQUIRE(foreign);
+    REQUIRE(pia.remove("Case", pias)); // no delete right
+    auto s = pia.sync();
+    REQUIRE(s);
+    CHECK(s->logged == 3);
+    check_refused(pia, *foreign, reject_reason::permission, errc::permission_denied, "Owner");
+    const auto log = pia.sync_log().entries;
+    REQUIRE(log.size() == 3);
+    CHECK(log[0].result.field == "Category");
+    CHECK(log[0].result.reason == reject_reason::permission);
+    CHECK(log[2].mine.op == operation::remove);
+    CHECK(log[2].result.reason == reject_reason::permission);
+    CHECK(log[2].result.code == errc::permission_denied);
+    CHECK(cases_of(pia) == std::map<std::string, obj>{{pias, without_priority(all.at(pias))}});
+    for (const auto& e : log)
+        REQUIRE(pia.dismiss(e.id));
+
+    // Setting a hidden column, or moving a case out of one's scope.
+    REQUIRE(pia.update("Case", pias, obj{{"Priority", 1}}));
+    REQUIRE(pia.sync());
+    check_refused(pia, pias, reject_reason::permission, errc::permission_denied, "Priority");
+    REQUIRE(pia.dismiss(pia.sync_log().entries.at(0).id));
+    REQUIRE(pia.update("Case", pias, obj{{"Owner", "zed"}}));
+    REQUIRE(pia.sync());
+    check_refused(pia, pias, reject_reason::permission, errc::permission_denied, "Owner");
+
+    // The power user may not create cases; updating one of the organisation's is fine.
+    auto created = pow.insert("Case", new_case("P-6"));
+    REQUIRE(created);
+    REQUIRE(pow.update("Case", zeds, obj{{"Status", "Working"}}));
+    auto ps = pow.sync();
+    REQUIRE(ps);
+    CHECK(ps->applied == 1);
+    check_refused(pow, *created, reject_reason::permission, errc::permission_denied, "");
+    CHECK(pow.get("Case", zeds)->fields.at("Status") == "Working");
+
+    // Validation: a replica whose schema is looser than the hub's pushes what the hub refuses,
+    // each naming its column.
+    schema loose = helpdesk();
+    entity_schema c = *loose.find("Case");
+    for (auto& col : c.columns) {
+        col.required = false;
+        col.max_length = 0;
+        col.allowed.clear();
+        if (col.name == "Priority")
+            col.type = data_value_type::text;
+    }
+    loose.add(c);
+    replica_options lo{loose};
+    lo.id = replica_id{5};
+    lo.credentials = w.token_of("ann", ann_password);
+    memory_http_replica lax(std::move(lo), memory_replica_store{},
+                            http_transport(to_hub(w.port()), loose));
+    obj no_number{{"Category", "Incident"}};
+    obj too_long = new_case(std::string(30, 'N'));
+    obj not_allowed = new_case("V-3");
+    not_allowed["Category"] = "Complaint";
+    obj wrong_type = new_case("V-4");
+    wrong_type["Priority"] = "high";
+    const std::string v1 = lax.insert("Case", no_number).value();
+    const std::string v2 = lax.insert("Case", too_long).value();
+    const std::string v3 = lax.insert("Case", not_allowed).value();
+    const std::string v4 = lax.insert("Case", wrong_type).value();
+    auto ls = lax.sync();
+    REQUIRE(ls);
+    CHECK(ls->logged == 4);
+    check_refused(lax, v1, reject_reason::validation, errc::missing_required, "Number");
+    check_refused(lax, v2, reject_reason::validation, errc::value_too_long, "Number");
+    check_refused(lax, v3, reject_reason::validation, errc::value_not_allowed, "Category");
+    check_refused(lax, v4, reject_reason::validation, errc::type_mismatch, "Priority");
+    CHECK(w.hub.select(w.token_of("ann", ann_password), "Case")->size() == 4); // none written
 }

@@ -404,7 +404,8 @@ TEST_CASE("client: decode_sync turns an item the hub cannot decode into rejected
     CHECK(o.reason == reject_reason::validation);
     CHECK(o.code == errc::unknown_column);
     CHECK(o.field == "Colour");
-    CHECK(o.message.find("items[0].columnValues.items.Colour") == 0);
+    // The record first (the sync log shows it), then the hub's words naming item and field.
+    CHECK(o.message.find("Case " + guid(1) + ": items[0].columnValues.items.Colour") == 0);
     CHECK(o.losing == with_colour);
     CHECK_FALSE(o.hub_copy);
     CHECK(got->outcomes[1].kind == outcome_kind::applied);

@@ -200,7 +200,8 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
             out.reason = reject_reason::validation;
             out.code = detail::code_of(
                 cc && cc->is_int64() ? cc->get_int64() : static_cast<int>(errc::invalid_request));
-            out.message = detail::text(e, "message");
+            // The hub names the item; the sync log names the record too.
+            out.message = c.entity + " " + c.record_id + ": " + detail::text(e, "message");
             out.field = detail::text(e, "field");
             out.losing = c.fields;
             resp.outcomes.push_back(std::move(out));
