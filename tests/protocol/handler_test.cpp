@@ -641,10 +641,10 @@ TEST_CASE("handler: a sync batch carries each outcome in concordSync and pulls w
     CHECK(rows[1] == js::object{{"Id", guid(2)}, {"concordDeleted", true}});
     CHECK(cases.at("rowsAffected") == 2);
     // Sequences 1, 2 (inserts) and 3 (the delete): the cursor is the last one served.
-    CHECK(cases.at("concordSync") == js::object{{"cursor", 3}, {"more", false}});
+    CHECK(cases.at("concordSync") == js::object{{"cursor", 3}, {"more", false}, {"latest", 3}});
     const js::object& messages = result_at(r, 4);
     CHECK(messages.at("rows").as_array().empty());
-    CHECK(messages.at("concordSync") == js::object{{"cursor", 3}, {"more", false}});
+    CHECK(messages.at("concordSync") == js::object{{"cursor", 3}, {"more", false}, {"latest", 3}});
     const auto hub_time = parse_stamp(out.at("concordSync").at("hubTime").as_string());
     REQUIRE(hub_time);
     CHECK(hub_time->replica == s.hub.options().id);

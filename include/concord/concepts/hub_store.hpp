@@ -22,12 +22,14 @@
 
 namespace concord {
 
-/// A page of the change log: records in sequence order, where the next page starts, and
-/// whether one is waiting.
+/// A page of the change log: records in sequence order, where the next page starts, whether
+/// one is waiting, and the store's latest sequence (0: the store does not say; used to show a
+/// pull's progress).
 struct change_page {
     std::vector<hub_record> rows;
     std::uint64_t cursor = 0;
     bool more = false;
+    std::uint64_t latest = 0;
 };
 
 /** A change that may have moved a record out of some principals' read scope: the version with

@@ -235,6 +235,7 @@ inline boost::json::object encode(const sync_response& r) {
             {"w", std::move(rows)},
             {"c", r.cursor},
             {"m", r.more},
+            {"l", r.latest},
             {"t", to_string(r.hub_time)},
             {"s", r.scope},
             {"x", r.resync},
@@ -261,6 +262,8 @@ inline sync_response decode_response(const boost::json::object& o) {
     const auto& m = at(o, "m");
     r.more = m.is_bool() && m.get_bool();
     r.hub_time = to_stamp(o, "t");
+    if (o.contains("l"))
+        r.latest = u64(o, "l");
     if (o.contains("s"))
         r.scope = str(o, "s");
     if (const auto* x = o.if_contains("x"))

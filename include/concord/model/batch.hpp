@@ -50,8 +50,9 @@ struct sync_request {
 
 /** The hub's answer: one outcome per pushed change, in order; then a page of pulled records.
 
-    `cursor` is where the next pull starts; `more` says another page is waiting. `hub_time` is
-    the hub's clock, which the replica's clock merges.
+    `cursor` is where the next pull starts; `more` says another page is waiting; `latest` is
+    the hub's latest change sequence (0: unknown), so a pull's progress can be shown. `hub_time`
+    is the hub's clock, which the replica's clock merges.
 
     Scope: `scope` fingerprints what the principal may read (empty when the hub's policy has no
     such notion); the replica sends it back with its next request. `resync` says the scope
@@ -65,6 +66,7 @@ struct sync_response {
     std::vector<hub_record> rows;
     std::uint64_t cursor = 0;
     bool more = false;
+    std::uint64_t latest = 0;
     stamp hub_time;
     std::string scope;
     bool resync = false;

@@ -259,6 +259,7 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
         if (const boost::json::value* x = find(r, "concordSync"); x && x->is_object()) {
             const auto& xo = x->get_object();
             resp.cursor = detail::count(find(xo, "cursor"));
+            resp.latest = detail::count(find(xo, "latest"));
             const boost::json::value* more = find(xo, "more");
             resp.more = more && more->is_bool() && more->get_bool();
             resp.scope = detail::text(xo, "scope");

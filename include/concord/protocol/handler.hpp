@@ -246,7 +246,8 @@ private:
                     rows.push_back(std::move(row));
                 }
             const std::size_t n = rows.size();
-            boost::json::object sync{{"cursor", resp->cursor}, {"more", resp->more}};
+            boost::json::object sync{
+                {"cursor", resp->cursor}, {"more", resp->more}, {"latest", resp->latest}};
             if (!resp->scope.empty())
                 sync["scope"] = resp->scope;
             if (resp->resync)

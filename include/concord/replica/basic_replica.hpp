@@ -9,6 +9,7 @@
 #include <concord/concepts/clock.hpp>
 #include <concord/concepts/replica_store.hpp>
 #include <concord/concepts/transport.hpp>
+#include <concord/error.hpp>
 #include <concord/model/batch.hpp>
 #include <concord/model/filter.hpp>
 #include <concord/model/hlc_clock.hpp>
@@ -17,12 +18,17 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -34,6 +40,42 @@ namespace detail {
 /// A re-sync's records not received again yet, by entity.
 using sweep_set = std::unordered_map<std::string, std::unordered_set<std::string>>;
 } // namespace detail
+
+/// What one `sync()` did.
+struct sync_summary {
+    std::size_t requests = 0; ///< round trips made
+    std::size_t pushed = 0;   ///< changes sent and answered
+    std::size_t applied = 0;  ///< of those, applied (or already applied earlier)
+    std::size_t logged = 0;   ///< of those, recorded in the sync log (merged, superseded, rejected)
+    std::size_t pulled = 0;   ///< records received
+    std::size_t evicted = 0;  ///< records dropped by a re-sync: no longer in the read scope
+    std::uint64_t cursor = 0; ///< the hub change sequence now pulled up to
+};
+
+/** Where a running `sync()` is: reported to `replica_options::on_progress` once before the
+    first request, after every answer is applied, and once at the end (`done`).
+*/
+struct sync_progress {
+    std::size_t to_push = 0;        ///< changes pending when the sync started
+    std::size_t pushed = 0;         ///< of those, answered so far
+    std::size_t pulled = 0;         ///< records received so far
+    std::size_t pages = 0;          ///< answers applied so far
+    std::uint64_t start_cursor = 0; ///< the cursor the pull started from
+    std::uint64_t cursor = 0;       ///< the hub change sequence pulled up to now
+    std::uint64_t latest = 0;       ///< the hub's latest change sequence (0: not known yet)
+    bool done = false;              ///< the sync completed
+
+    /// How much of the pull is done, from 0 to 1 (by change sequence: exact at the ends).
+    double pull_fraction() const noexcept {
+        if (done)
+            return 1.0;
+        if (latest <= start_cursor)
+            return 0.0;
+        const double f = static_cast<double>(cursor - std::min(cursor, start_cursor)) /
+                         static_cast<double>(latest - start_cursor);
+        return f < 0 ? 0.0 : (f > 1 ? 1.0 : f);
+    }
+};
 
 /// How a replica behaves. Defaults are in the comments.
 struct replica_options {
@@ -57,17 +99,12 @@ struct replica_options {
     /// Records asked for per pull page (5,000: a few MB of JSON; fewer, larger local commits
     /// during a large initial sync, with memory still bounded by the page).
     std::size_t pull_limit = 5000;
-};
-
-/// What one `sync()` did.
-struct sync_summary {
-    std::size_t requests = 0; ///< round trips made
-    std::size_t pushed = 0;   ///< changes sent and answered
-    std::size_t applied = 0;  ///< of those, applied (or already applied earlier)
-    std::size_t logged = 0;   ///< of those, recorded in the sync log (merged, superseded, rejected)
-    std::size_t pulled = 0;   ///< records received
-    std::size_t evicted = 0;  ///< records dropped by a re-sync: no longer in the read scope
-    std::uint64_t cursor = 0; ///< the hub change sequence now pulled up to
+    /// Called with the progress of every `sync()` (on the syncing thread; must not call back
+    /// into the replica's sync). Empty: no reports.
+    std::function<void(const sync_progress&)> on_progress;
+    /// Called with the result of every sync the auto-sync timer runs (`start_auto_sync`), on
+    /// the timer's thread. Empty: results are dropped (the outbox keeps what failed).
+    std::function<void(const result<sync_summary>&)> on_auto_sync;
 };
 
 /// Where "go to record" leads: the entry's record, and the local copy to edit (none when the
@@ -137,6 +174,12 @@ public:
     explicit basic_replica(replica_options options, Store store = Store(),
                            Transport transport = Transport(), Clock clock = Clock());
 
+    basic_replica(const basic_replica&) = delete;
+    basic_replica& operator=(const basic_replica&) = delete;
+
+    /// Stops the auto-sync timer, if running.
+    ~basic_replica() { stop_auto_sync(); }
+
     /// This replica's stable id.
     replica_id id() const noexcept { return id_; }
 
@@ -175,6 +218,24 @@ public:
         stay pending and a later sync replays them safely), `protocol_error`, `store_failed`.
     */
     CONCORD_NODISCARD result<sync_summary> sync();
+
+    /** Syncs every `interval` on a background thread until `stop_auto_sync()` or destruction:
+        offline mode's timer. Each result goes to `replica_options::on_auto_sync`. A sync that
+        fails (no network) is simply tried again at the next tick; the outbox keeps the
+        changes. Starting it again replaces the interval.
+    */
+    void start_auto_sync(std::chrono::milliseconds interval);
+
+    /// Stops the timer; waits for a sync it is running to finish. No-op when not started.
+    void stop_auto_sync();
+
+    /** Drops the local copy — every record and the cursor — so the next `sync()` rebuilds it
+        from the hub. Refuses while changes are pending, unless `discard_pending`: then they are
+        dropped too (the sync log is kept).
+        @returns the number of pending changes discarded; or `pending_changes`, whose message
+        says how many would be lost; `store_failed`.
+    */
+    CONCORD_NODISCARD result<std::size_t> clear_cache(bool discard_pending = false);
 
     /// The time of the last completed sync and the entries awaiting the user.
     sync_log_view sync_log();
@@ -222,6 +283,10 @@ private:
     result<void> write_existing(change c);
     result<sync_summary> apply(const sync_request& req, sync_response& resp, sync_summary& sum,
                                std::optional<detail::sweep_set>& sweep);
+    void report(const sync_progress& p) const {
+        if (options_.on_progress)
+            options_.on_progress(p);
+    }
     void rebase(transaction& tx, hub_record h);
     std::int64_t now_ms() const { return clock_.physical_ms(); }
 
@@ -231,6 +296,12 @@ private:
     hlc<Clock> clock_; // touched only inside a store transaction, which serialises it
     replica_id id_;
     std::mutex sync_mutex_;
+    // The auto-sync timer: a thread waiting on `timer_wake_` until the interval passes or it is
+    // told to stop.
+    std::mutex timer_mutex_;
+    std::condition_variable timer_wake_;
+    bool timer_stop_ = false;
+    std::thread timer_;
 };
 
 } // namespace concord

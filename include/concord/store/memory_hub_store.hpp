@@ -137,6 +137,7 @@ public:
                                   const std::vector<std::string>& entities) const {
             change_page page;
             page.cursor = after;
+            page.latest = d_->seq;
             auto wanted = [&](const std::string& e) {
                 return entities.empty() ||
                        std::find(entities.begin(), entities.end(), e) != entities.end();

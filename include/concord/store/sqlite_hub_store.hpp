@@ -204,6 +204,7 @@ public:
         flush();
         change_page page;
         page.cursor = after;
+        page.latest = seq_;
         std::vector<hub_record> rows;
         detail::sqlite::guard("reading the change log", [&] {
             for (const std::string& name : d_->names) {

@@ -117,6 +117,7 @@ void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const prin
     }
     resp.cursor = page.cursor;
     resp.more = page.more;
+    resp.latest = std::max(page.latest, page.cursor);
 }
 
 template <class Store, class Access, class Clock, class Resolver>

@@ -213,12 +213,17 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
     // Changes made while this sync runs wait for the next one: the loop ends once the changes
     // that were pending at the start are answered and the last page is in.
     std::uint64_t last_seq_at_start = 0;
+    sync_progress progress;
     try {
         auto tx = store_.begin();
-        last_seq_at_start = tx.state().next_seq - 1;
+        const replica_state st = tx.state();
+        last_seq_at_start = st.next_seq - 1;
+        progress.to_push = tx.outbox_size();
+        progress.start_cursor = progress.cursor = st.resync ? 0 : st.cursor;
     } catch (const boost::system::system_error& e) {
         return error(e.code(), e.what());
     }
+    report(progress);
     // While a page is applied, the next one is already on its way (pull-only rounds): the hub
     // reads and encodes page n+1 while this replica writes page n.
     std::optional<detail::sweep_set> sweep; // while re-syncing: the ids not received again
@@ -278,8 +283,19 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
                 prefetched->wait(); // the transport is ours again before we return
             return applied.error();
         }
-        if (!prefetched && pushes_done && !resp->more)
+        if (resp->resync)
+            progress.start_cursor = 0;
+        progress.pushed = sum.pushed;
+        progress.pulled = sum.pulled;
+        progress.cursor = sum.cursor;
+        progress.latest = std::max(progress.latest, resp->latest);
+        ++progress.pages;
+        if (!prefetched && pushes_done && !resp->more) {
+            progress.done = true;
+            report(progress);
             return sum;
+        }
+        report(progress);
     }
 }
 
@@ -403,6 +419,69 @@ void basic_replica<Store, Transport, Clock>::rebase(transaction& tx, hub_record 
         tx.put(h.entity, *local);
     else
         tx.erase(h.entity, h.id);
+}
+
+template <class Store, class Transport, class Clock>
+void basic_replica<Store, Transport, Clock>::start_auto_sync(std::chrono::milliseconds interval) {
+    stop_auto_sync();
+    timer_stop_ = false;
+    timer_ = std::thread([this, interval] {
+        std::unique_lock lock(timer_mutex_);
+        for (;;) {
+            if (timer_wake_.wait_for(lock, interval, [this] { return timer_stop_; }))
+                return;
+            lock.unlock();
+            auto r = sync();
+            if (options_.on_auto_sync)
+                options_.on_auto_sync(r);
+            lock.lock();
+        }
+    });
+}
+
+template <class Store, class Transport, class Clock>
+void basic_replica<Store, Transport, Clock>::stop_auto_sync() {
+    if (!timer_.joinable())
+        return;
+    {
+        std::lock_guard lock(timer_mutex_);
+        timer_stop_ = true;
+    }
+    timer_wake_.notify_all();
+    timer_.join();
+}
+
+template <class Store, class Transport, class Clock>
+result<std::size_t> basic_replica<Store, Transport, Clock>::clear_cache(bool discard_pending) {
+    // Not while a sync is applying pages: it would write rows back after the clear.
+    std::lock_guard sync_lock(sync_mutex_);
+    try {
+        auto tx = store_.begin();
+        const std::size_t pending = tx.outbox_size();
+        if (pending > 0 && !discard_pending)
+            return error(errc::pending_changes,
+                         std::to_string(pending) + " pending change" + (pending == 1 ? "" : "s") +
+                             " would be lost; sync first, or clear_cache(true) to discard " +
+                             (pending == 1 ? "it" : "them"));
+        for (const change& c : tx.oldest(pending)) {
+            tx.drop(c.id);
+            tx.erase_shadow(c.entity, c.record_id);
+        }
+        for (const auto& e : options_.schema.entities())
+            for (const std::string& id : tx.ids(e.name))
+                tx.erase(e.name, id);
+        replica_state st = tx.state();
+        st.cursor = 0;
+        st.scope.clear(); // the next pull is a fresh replica's
+        st.resync = false;
+        // Outcomes of discarded changes will never be recorded: nothing is left to acknowledge
+        // beyond what was already sent.
+        tx.save_state(st);
+        tx.commit();
+        return pending;
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), e.what());
+    }
 }
 
 template <class Store, class Transport, class Clock>
