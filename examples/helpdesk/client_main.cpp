@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json/serialize.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -48,7 +49,9 @@ constexpr std::string_view usage_text =
     "              directory, removed at the end)\n"
     "  --ca FILE   PEM file of the CA that signed an https hub's certificate\n"
     "  --admin-email ADDR\n"
-    "              where access requests go when the hub names no administrator\n";
+    "              where access requests go when the hub names no administrator\n"
+    "  --archive N cases Dana imports at the end, which a new device then pulls with a\n"
+    "              progress bar (10000; 0 skips the step)\n";
 
 // The story's users, as the hub must know them (concord-hub --user NAME:PASSWORD:ROLE[:ORG]).
 struct person {
@@ -58,7 +61,9 @@ constexpr person dana{"dana", "dana-demo-pw", "agent", "", "dana.db"};
 constexpr person sam{"sam", "sam-demo-pw", "portal", "Acme", "sam.db"};
 constexpr person olga{"olga", "olga-demo-pw", "power", "Acme", "olga.db"};
 constexpr person ken{"ken", "ken-demo-pw", "portal", "Globex", "ken.db"};
-constexpr person cast[] = {dana, sam, olga, ken};
+// Dana's second device, which joins at the end.
+constexpr person dana_tablet{"dana", "dana-demo-pw", "agent", "", "dana-tablet.db"};
+constexpr person cast[] = {dana, sam, olga, ken, dana_tablet};
 
 [[noreturn]] void usage_error(const std::string& what) {
     std::cerr << "concord-helpdesk: " << what << "\n" << usage_text;
@@ -229,6 +234,7 @@ struct arguments {
     std::optional<std::string> dir;
     std::string ca_file;
     std::string admin_email;
+    std::size_t archive = 10000;
 };
 
 arguments parse(int argc, char** argv) {
@@ -261,7 +267,14 @@ arguments parse(int argc, char** argv) {
             a.ca_file = next();
         else if (arg == "--admin-email")
             a.admin_email = next();
-        else
+        else if (arg == "--archive") {
+            const std::string v = next();
+            char* end = nullptr;
+            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || n > 1'000'000)
+                usage_error("--archive expects a number of cases from 0 to 1000000");
+            a.archive = n;
+        } else
             usage_error("unknown argument '" + std::string(arg) + "'");
     }
     if (a.url.empty())
@@ -333,6 +346,74 @@ void expect_agent_copies(replica& agent, const std::vector<std::pair<person, rep
                        std::string(p.name) + "'s copy of " + short_id(rec.id) +
                            " differs from the agent's");
     }
+}
+
+// One line of a progress bar: "[#####-----]  50%  5,000 records, page 5".
+std::string progress_line(const cc::sync_progress& p) {
+    constexpr int width = 30;
+    const double f = p.pull_fraction();
+    const int filled = static_cast<int>(f * width + 0.5);
+    std::ostringstream out;
+    out << "  [" << std::string(static_cast<std::size_t>(filled), '#')
+        << std::string(static_cast<std::size_t>(width - filled), '-') << "] " << std::setw(3)
+        << static_cast<int>(f * 100 + 0.5) << "%  " << p.pulled << " records, page " << p.pages;
+    return out.str();
+}
+
+// -- 8: Dana imports an archive of old cases; her new tablet's first sync pulls them all while
+// a progress bar runs (redrawn in place on a terminal, a line per tenth otherwise).
+template <class OpenTablet>
+void import_archive(const arguments& args, replica& agent, OpenTablet open_tablet) {
+    std::cout << "\n== 8. An archive arrives, and Dana's new tablet syncs it ==\n";
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t i = 1; i <= args.archive; ++i) {
+        const std::string n = std::to_string(i);
+        check(agent.insert(
+                  "Case",
+                  {{"Number", "AR-" + std::string(6 - std::min<std::size_t>(6, n.size()), '0') + n},
+                   {"Category", i % 3 == 0 ? "Service request" : "Incident"},
+                   {"Status", "Closed"},
+                   {"Description", "Imported from the old helpdesk"},
+                   {"Owner", "archive"},
+                   {"Org", "Initech"},
+                   {"CreatedOn", "2024-06-01T08:00:00Z"}}),
+              "agent imports an archived case");
+    }
+    const auto pushed = sync("dana", agent);
+    const double import_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << "  Dana imported " << args.archive << " archived cases (Initech, closed) and "
+              << "pushed them in " << pushed.requests << " requests (" << std::fixed
+              << std::setprecision(1) << import_s << " s with the local writes).\n";
+
+    const bool tty = isatty(STDOUT_FILENO) != 0;
+    int shown = -1; // the last tenth printed (not on a terminal)
+    cc::replica_options o{helpdesk::schema()};
+    o.user_name = std::string(dana_tablet.name);
+    o.pull_limit = 1000; // pages of 1,000 rows: the bar moves a tenth at a time
+    o.on_progress = [&](const cc::sync_progress& p) {
+        if (tty) {
+            std::cout << '\r' << progress_line(p) << std::flush;
+            return;
+        }
+        const int tenth = static_cast<int>(p.pull_fraction() * 10);
+        if (tenth > shown && (p.done || tenth < 10)) { // 100% once, when done
+            std::cout << progress_line(p) << '\n';
+            shown = tenth;
+        }
+    };
+    auto tablet = open_tablet(std::move(o));
+    std::cout << "  Dana logs in on a new tablet; its first sync:\n";
+    const auto t1 = std::chrono::steady_clock::now();
+    const auto first = check(tablet->sync(), "the tablet's first sync");
+    const double sync_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    if (tty)
+        std::cout << '\n';
+    std::cout << "  The tablet holds " << first.pulled << " records after " << first.requests
+              << " requests in " << std::setprecision(2) << sync_s << " s.\n";
+    expect(contents(*tablet) == contents(agent), "the tablet differs from Dana's phone");
+    std::cout << "  It holds exactly what Dana's phone holds.\n";
 }
 
 int run(const arguments& args) {
@@ -563,6 +644,18 @@ int run(const arguments& args) {
                std::string(p.name) + " has changes pending or sync log entries left");
     std::cout << "  Every record each replica holds equals the agent's copy; nothing pending,\n"
                  "  sync logs empty.\n";
+    if (args.archive > 0)
+        import_archive(args, *agent, [&](cc::replica_options o) {
+            cc::http_transport_options t;
+            t.url = args.url;
+            t.ca_file = args.ca_file;
+            cc::http_transport transport(t, schema);
+            o.credentials = check(transport.login(dana_tablet.name, dana_tablet.password),
+                                  "logging in on the tablet");
+            return std::make_unique<replica>(std::move(o),
+                                             cc::sqlite_replica_store(path_of(dana_tablet), schema),
+                                             std::move(transport));
+        });
     return EXIT_SUCCESS;
 }
 
