@@ -220,7 +220,7 @@ TEST_CASE("client: encode_sync writes a BatchQuery with concordSync on the batch
          make_change(0xa1, 8, operation::update, "Case", guid(1), stamp_at(2, 0xa1), upd),
          make_change(0xa1, 9, operation::remove, "Message", guid(2), stamp_at(3, 0xa1))},
         6);
-    req.pull = pull_request{42, 250, {"Case", "Message"}};
+    req.pull = pull_request{42, 250, {"Case", "Message"}, {}};
     const js::object body = js::parse(encode_sync(req, helpdesk())).as_object();
 
     CHECK(body.at("concordSync") ==
@@ -292,7 +292,7 @@ TEST_CASE("client: the hub decodes encode_sync's body back into the same changes
          make_change(0xa1, 2, operation::update, "Case", guid(1), stamp_at(2, 0xa1), upd),
          make_change(0xa1, 3, operation::remove, "Case", guid(1), stamp_at(3, 0xa1))},
         1);
-    req.pull = pull_request{5, 9, {"Message"}};
+    req.pull = pull_request{5, 9, {"Message"}, {}};
     auto b = protocol::parse_request(encode_sync(req, helpdesk()), "BatchQuery", helpdesk());
     REQUIRE(b);
     REQUIRE(b->replica);
@@ -417,7 +417,7 @@ TEST_CASE("client: decode_sync refuses answers that do not fit the request", "[p
     wire_hub wired;
     sync_request req = push_request(0xa1, {make_change(0xa1, 1, operation::insert, "Case", guid(1),
                                                        stamp_at(1, 0xa1), new_case("C-1"))});
-    req.pull = pull_request{0, 10, {"Case"}};
+    req.pull = pull_request{0, 10, {"Case"}, {}};
     const js::object good = js::parse(wired.answer(req)).as_object();
     REQUIRE(decode_sync(js::serialize(good), req));
 
@@ -519,4 +519,81 @@ TEST_CASE("client: decode_sync of a push-only round keeps cursor 0 and reads hub
     CHECK(got->hub_time.replica == wired.hub.options().id);
     REQUIRE(got->outcomes.size() == 1);
     CHECK(got->outcomes[0].kind == outcome_kind::applied);
+}
+
+TEST_CASE("client: a workplace's filters and columns travel in the pull items", "[protocol]") {
+    const schema s = helpdesk();
+    const filter filters[] = {
+        where("Status") == "New",
+        where("Status") != "Closed",
+        where("Priority") < 3,
+        where("Priority") <= 3,
+        where("Priority") > 1,
+        where("Priority") >= 1,
+        where("Description").contains("vpn"),
+        where("Number").starts_with("SR-"),
+        where("Number").ends_with("7"),
+        where("Owner").is_null(),
+        where("Owner").is_not_null(),
+        where("Id") == guid(3),
+        (where("Status") == "New" || where("Priority") >= 3) && !(where("Owner") == "ann"),
+        !(where("Status") == "New" && where("Escalated") == true),
+    };
+    for (const filter& f : filters) {
+        INFO(f.text());
+        sync_request req = pull_request_from(0xa1, 7, 50, {"Case", "Message"});
+        req.pull->views = {pull_view{f, {"Number", "Status"}}, pull_view{}};
+        auto parsed = protocol::parse_request(encode_sync(req, s), "BatchQuery", s);
+        REQUIRE(parsed);
+        REQUIRE(parsed->items.size() == 2);
+        const protocol::query& cases = *parsed->items[0].q;
+        CHECK(cases.pull_after == 7u);
+        CHECK(cases.where == f);
+        CHECK_FALSE(cases.all_columns);
+        REQUIRE(cases.columns.size() == 2);
+        CHECK(cases.columns[0].second == "Number");
+        CHECK(cases.columns[1].second == "Status");
+        const protocol::query& messages = *parsed->items[1].q;
+        CHECK(messages.where == filter{});
+        CHECK(messages.all_columns);
+    }
+    // "Equal null" goes as DataService's IsNull filter, and means the same.
+    sync_request req = pull_request_from(0xa1, 0, 50, {"Case"});
+    req.pull->views = {pull_view{where("Owner") == nullptr, {}}};
+    auto parsed = protocol::parse_request(encode_sync(req, s), "BatchQuery", s);
+    REQUIRE(parsed);
+    CHECK(parsed->items[0].q->where == where("Owner").is_null());
+}
+
+TEST_CASE("client: over the wire, the hub answers a pull through the workplace's view",
+          "[protocol]") {
+    wire_hub wired;
+    std::vector<change> push;
+    for (unsigned n = 1; n <= 4; ++n) {
+        js::object f = new_case("W-" + std::to_string(n), n % 2 == 0 ? "Closed" : "New");
+        f["Description"] = "case " + std::to_string(n);
+        push.push_back(
+            make_change(0xb2, n, operation::insert, "Case", guid(n), stamp_at(n, 0xb2), f));
+    }
+    REQUIRE(decode_sync(wired.answer(push_request(0xb2, push)), push_request(0xb2, push)));
+    sync_request req = pull_request_from(0xa1, 0, 50, {"Case"});
+    req.pull->views = {pull_view{where("Status") != "Closed", {"Number", "Status"}}};
+    auto got = decode_sync(wired.answer(req), req);
+    REQUIRE(got);
+    REQUIRE(got->rows.size() == 2);
+    CHECK(got->rows[0].id == guid(1));
+    CHECK(got->rows[0].fields == js::object{{"Number", "W-1"}, {"Status", "New"}});
+    CHECK(got->rows[1].id == guid(3));
+
+    // Closing case 3 takes it out of the view: the next pull drops it as a tombstone.
+    std::vector<change> close{make_change(0xb2, 5, operation::update, "Case", guid(3),
+                                          stamp_at(9, 0xb2), js::object{{"Status", "Closed"}})};
+    REQUIRE(decode_sync(wired.answer(push_request(0xb2, close)), push_request(0xb2, close)));
+    sync_request next = pull_request_from(0xa1, got->cursor, 50, {"Case"});
+    next.pull->views = req.pull->views;
+    auto later = decode_sync(wired.answer(next), next);
+    REQUIRE(later);
+    REQUIRE(later->rows.size() == 1);
+    CHECK(later->rows[0].id == guid(3));
+    CHECK(later->rows[0].deleted);
 }

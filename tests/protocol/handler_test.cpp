@@ -614,7 +614,7 @@ TEST_CASE("handler: a sync batch carries each outcome in concordSync and pulls w
                make_change(0xa1, 2, operation::insert, "Case", guid(2), stamp_at(2, 0xa1),
                            new_case("C-2")),
                make_change(0xa1, 3, operation::remove, "Case", guid(2), stamp_at(3, 0xa1))});
-    first.pull = pull_request{0, 10, {"Case", "Message"}};
+    first.pull = pull_request{0, 10, {"Case", "Message"}, {}};
     js::object out = s.call("BatchQuery", protocol::encode_sync(first, sch));
     const js::array& r = out.at("queryResults").as_array();
     REQUIRE(r.size() == 5);

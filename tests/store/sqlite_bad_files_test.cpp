@@ -740,6 +740,7 @@ TEST_CASE("sqlite_replica_store: a format 1 file is migrated to format 2, keepin
         CHECK(st.scope.empty()); // format 2's columns start empty: the next pull re-syncs once
         CHECK_FALSE(st.resync);
         CHECK(st.administrator_email.empty());
+        CHECK(st.workplace.empty());
         auto r = tx.get("Case", id);
         REQUIRE(r.has_value());
         CHECK(r->fields == boost::json::object{{"Number", "CS-1"}, {"Category", "Incident"}});
@@ -747,6 +748,7 @@ TEST_CASE("sqlite_replica_store: a format 1 file is migrated to format 2, keepin
         next.scope = "key";
         next.resync = true;
         next.administrator_email = "admin@example.com";
+        next.workplace = "workplace \"Mine\"";
         tx.save_state(next);
         tx.commit();
     }
@@ -763,4 +765,5 @@ TEST_CASE("sqlite_replica_store: a format 1 file is migrated to format 2, keepin
     CHECK(tx.state().scope == "key");
     CHECK(tx.state().resync);
     CHECK(tx.state().administrator_email == "admin@example.com");
+    CHECK(tx.state().workplace == "workplace \"Mine\"");
 }

@@ -80,7 +80,7 @@ inline sync_request pull_request_from(std::uint64_t replica, std::uint64_t after
                                       std::vector<std::string> entities = {}) {
     sync_request r;
     r.replica = replica_id{replica};
-    r.pull = pull_request{after, limit, std::move(entities)};
+    r.pull = pull_request{after, limit, std::move(entities), {}};
     return r;
 }
 

@@ -7,6 +7,7 @@
 #define CONCORD_MODEL_BATCH_HPP
 
 #include <concord/model/change.hpp>
+#include <concord/model/filter.hpp>
 #include <concord/model/outcome.hpp>
 #include <concord/model/record.hpp>
 #include <concord/model/stamp.hpp>
@@ -19,13 +20,26 @@
 
 namespace concord {
 
+/** What a pull takes of one entity (a workplace's entry): the records matching `where`, with
+    only `columns` (every column when empty; `Id` always).
+*/
+struct pull_view {
+    filter where;
+    std::vector<std::string> columns;
+
+    friend bool operator==(const pull_view&, const pull_view&) = default;
+};
+
 /** Asks for the records changed after `after` (a hub change sequence), in sequence order, at
-    most `limit` of them. `entities` restricts the pull to those entities (empty: all).
+    most `limit` of them. `entities` restricts the pull to those entities (empty: all); `views`,
+    when not empty, holds one `pull_view` per entry of `entities`. A changed record that the
+    view's filter no longer matches comes as a tombstone (the replica may hold it from before).
 */
 struct pull_request {
     std::uint64_t after = 0;
     std::size_t limit = 1000;
     std::vector<std::string> entities;
+    std::vector<pull_view> views;
 
     friend bool operator==(const pull_request&, const pull_request&) = default;
 };

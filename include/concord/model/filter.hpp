@@ -10,6 +10,7 @@
 #include <concord/model/record.hpp>
 #include <concord/model/schema.hpp>
 
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -147,6 +148,35 @@ public:
     compare_op op() const noexcept { return op_; }
     const boost::json::value& value() const noexcept { return value_; }
     const std::vector<filter>& children() const noexcept { return children_; }
+
+    /// A canonical text of the filter, e.g. `(and (= "Status" "New") (not (null "Owner")))`:
+    /// equal filters give equal texts (for logs, and to fingerprint a scope).
+    std::string text() const {
+        static constexpr const char* ops[] = {"=",         "!=",   "<",        "<=",
+                                              ">",         ">=",   "contains", "starts_with",
+                                              "ends_with", "null", "not_null"};
+        switch (kind_) {
+        case kind::all:
+            return "(all)";
+        case kind::compare:
+            return std::string("(") + ops[static_cast<int>(op_)] + " " +
+                   boost::json::serialize(boost::json::value(column_)) + " " +
+                   boost::json::serialize(value_) + ")";
+        case kind::all_of:
+        case kind::any_of:
+        case kind::negate: {
+            std::string out = kind_ == kind::all_of   ? "(and"
+                              : kind_ == kind::any_of ? "(or"
+                                                      : "(not";
+            for (const auto& c : children_)
+                out += " " + c.text();
+            return out + ")";
+        }
+        }
+        return "?";
+    }
+
+    friend bool operator==(const filter&, const filter&) = default;
 
 private:
     static filter combine(kind k, filter a, filter b) {

@@ -36,6 +36,8 @@ struct replica_state {
     bool resync = false;
     /// Where access requests go, as the hub said in its last answer (empty: not set).
     std::string administrator_email;
+    /// The key of the workplace the local copy follows (empty: the whole schema).
+    std::string workplace;
 
     friend bool operator==(const replica_state&, const replica_state&) = default;
 };

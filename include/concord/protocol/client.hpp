@@ -38,6 +38,92 @@ inline boost::json::object id_filter(const std::string& id) {
             {"items", boost::json::object{{"primaryFilter", std::move(cmp)}}}};
 }
 
+inline boost::json::object column_expression(const std::string& column) {
+    return {{"expressionType", 0}, {"columnPath", column}};
+}
+
+/// `f` as a DataService filter; parameter types come from `e` (`Id` is a Guid).
+inline boost::json::object encode_filter(const filter& f, const entity_schema& e) {
+    using k = filter::kind;
+    switch (f.type()) {
+    case k::all:
+        return {{"filterType", 6},
+                {"logicalOperation", 0},
+                {"isEnabled", true},
+                {"items", boost::json::object{}}};
+    case k::all_of:
+    case k::any_of:
+    case k::negate: {
+        boost::json::object items;
+        std::size_t i = 0;
+        for (const filter& c : f.children())
+            items["f" + std::to_string(i++)] = encode_filter(c, e);
+        boost::json::object g{{"filterType", 6},
+                              {"logicalOperation", f.type() == k::any_of ? 1 : 0},
+                              {"isEnabled", true},
+                              {"items", std::move(items)}};
+        if (f.type() == k::negate)
+            g["isNot"] = true;
+        return g;
+    }
+    case k::compare:
+        break;
+    }
+    const compare_op op = f.op();
+    const bool null_value = f.value().is_null();
+    if (op == compare_op::is_null || op == compare_op::is_not_null ||
+        (null_value && (op == compare_op::equal || op == compare_op::not_equal))) {
+        const bool want_null = op == compare_op::is_null || op == compare_op::equal;
+        return {{"filterType", 2},
+                {"comparisonType", want_null ? 1 : 2},
+                {"isEnabled", true},
+                {"isNull", want_null},
+                {"leftExpression", column_expression(f.column_name())}};
+    }
+    int code = 3;
+    switch (op) {
+    case compare_op::equal:
+        code = 3;
+        break;
+    case compare_op::not_equal:
+        code = 4;
+        break;
+    case compare_op::less:
+        code = 5;
+        break;
+    case compare_op::less_or_equal:
+        code = 6;
+        break;
+    case compare_op::greater:
+        code = 7;
+        break;
+    case compare_op::greater_or_equal:
+        code = 8;
+        break;
+    case compare_op::starts_with:
+        code = 9;
+        break;
+    case compare_op::contains:
+        code = 11;
+        break;
+    case compare_op::ends_with:
+        code = 13;
+        break;
+    case compare_op::is_null:
+    case compare_op::is_not_null:
+        break;
+    }
+    const column* col = e.find(f.column_name());
+    const data_value_type type = f.column_name() == "Id" ? data_value_type::guid
+                                 : col != nullptr        ? col->type
+                                                         : data_value_type::text;
+    return {{"filterType", 1},
+            {"comparisonType", code},
+            {"isEnabled", true},
+            {"leftExpression", column_expression(f.column_name())},
+            {"rightExpression", parameter(f.value(), type)}};
+}
+
 inline const char* type_of(operation op) {
     switch (op) {
     case operation::insert:
@@ -100,7 +186,8 @@ inline hub_record row_to_record(const boost::json::object& row, const std::strin
 
 /** Encodes one sync round as a BatchQuery body: an Insert/Update/Delete item per pushed change
     (Update and Delete filter on `Id`), each with `concordSync {changeId, stamp}`, then one
-    SelectQuery per pulled entity with `concordSync {after}`; the batch carries
+    SelectQuery per pulled entity with `concordSync {after}` (and a workplace view's `filters`
+    and `columns`); the batch carries
     `concordSync {replica, acknowledged, scope}` (`scope` only when known). Column types come
     from `s`.
 */
@@ -130,16 +217,33 @@ inline std::string encode_sync(const sync_request& req, const schema& s) {
             boost::json::object{{"changeId", to_string(c.id)}, {"stamp", to_string(c.at)}};
         items.push_back(std::move(it));
     }
-    if (req.pull)
-        for (const std::string& e : req.pull->entities)
-            items.push_back(boost::json::object{
-                {"__type", "Terrasoft.Nui.ServiceModel.DataContract.SelectQuery"},
-                {"rootSchemaName", e},
-                {"operationType", 0},
-                {"allColumns", true},
-                {"isPageable", true},
-                {"rowCount", req.pull->limit},
-                {"concordSync", boost::json::object{{"after", req.pull->after}}}});
+    if (req.pull) {
+        const pull_request& p = *req.pull;
+        for (std::size_t i = 0; i < p.entities.size(); ++i) {
+            boost::json::object q{{"__type", "Terrasoft.Nui.ServiceModel.DataContract.SelectQuery"},
+                                  {"rootSchemaName", p.entities[i]},
+                                  {"operationType", 0},
+                                  {"allColumns", true},
+                                  {"isPageable", true},
+                                  {"rowCount", p.limit},
+                                  {"concordSync", boost::json::object{{"after", p.after}}}};
+            const entity_schema* es = s.find(p.entities[i]);
+            if (p.views.size() == p.entities.size() && es != nullptr) {
+                // A workplace's view: its filter and columns, as a plain select would send them.
+                const pull_view& v = p.views[i];
+                if (v.where.type() != filter::kind::all)
+                    q["filters"] = detail::encode_filter(v.where, *es);
+                if (!v.columns.empty()) {
+                    boost::json::object cols;
+                    for (const std::string& c : v.columns)
+                        cols[c] = boost::json::object{{"expression", detail::column_expression(c)}};
+                    q["allColumns"] = false;
+                    q["columns"] = boost::json::object{{"items", std::move(cols)}};
+                }
+            }
+            items.push_back(std::move(q));
+        }
+    }
     boost::json::object sync{{"replica", to_string(req.replica)},
                              {"acknowledged", req.acknowledged}};
     if (!req.scope.empty())

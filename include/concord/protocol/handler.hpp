@@ -209,8 +209,13 @@ private:
                 if (it.q->pull_after) {
                     if (!req.pull)
                         req.pull =
-                            pull_request{*it.q->pull_after, it.q->row_count.value_or(1000), {}};
+                            pull_request{*it.q->pull_after, it.q->row_count.value_or(1000), {}, {}};
                     req.pull->entities.push_back(it.q->entity);
+                    pull_view v{it.q->where, {}};
+                    if (!it.q->all_columns)
+                        for (const auto& [alias, column] : it.q->columns)
+                            v.columns.push_back(column);
+                    req.pull->views.push_back(std::move(v));
                     pull_items.push_back(i);
                 } else {
                     plain_selects.push_back(i);

@@ -17,6 +17,8 @@
 #include <concord/model/schema.hpp>
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -50,6 +52,39 @@ struct sync_summary {
     std::size_t pulled = 0;   ///< records received
     std::size_t evicted = 0;  ///< records dropped by a re-sync: no longer in the read scope
     std::uint64_t cursor = 0; ///< the hub change sequence now pulled up to
+};
+
+/** One entity of a workplace: its records matching `where` (all by default), with only
+    `columns` (every column when empty).
+*/
+struct workplace_entity {
+    std::string entity;
+    filter where;
+    std::vector<std::string> columns;
+
+    friend bool operator==(const workplace_entity&, const workplace_entity&) = default;
+};
+
+/** A replica's scope: a named set of entities, each with an optional row filter and column
+    list ("My open cases": Case where Status != "Closed"; Message, Text and Case only). The hub
+    applies the filters and column lists to what it sends, within what the principal may read.
+*/
+struct workplace {
+    std::string name;
+    std::vector<workplace_entity> entities;
+
+    /// A fingerprint of the definition: equal workplaces give equal keys.
+    std::string key() const {
+        std::string k = "workplace " + boost::json::serialize(boost::json::value(name));
+        for (const auto& e : entities) {
+            k += "\n" + boost::json::serialize(boost::json::value(e.entity)) + " " + e.where.text();
+            for (const auto& c : e.columns)
+                k += " " + boost::json::serialize(boost::json::value(c));
+        }
+        return k;
+    }
+
+    friend bool operator==(const workplace&, const workplace&) = default;
 };
 
 /** Where a running `sync()` is: reported to `replica_options::on_progress` once before the
@@ -86,8 +121,12 @@ struct replica_options {
     concord::schema schema;
     /// The replica's id when its store is new (random otherwise); ignored for an existing store.
     std::optional<concord::replica_id> id;
-    /// Entities to pull (empty: every entity of the schema).
+    /// Entities to pull (empty: every entity of the schema). Ignored with a `workplace`.
     std::vector<std::string> entities;
+    /// The replica's scope: which entities, rows and columns it pulls (none: all of the
+    /// schema). Opening a store that synced under another workplace re-syncs, as
+    /// `switch_workplace` does.
+    std::optional<concord::workplace> workplace;
     /// Credentials sent with every request (opaque; checked by the hub's access policy).
     std::string credentials;
     /// The user's name as the sync log's request-access text shows it (never the credentials).
@@ -237,6 +276,21 @@ public:
     */
     CONCORD_NODISCARD result<std::size_t> clear_cache(bool discard_pending = false);
 
+    /** Changes the replica's scope. The next `sync()` pulls what the new workplace covers —
+        records that did not change included — and drops the records it no longer covers;
+        pending changes are kept and pushed as usual (records they touch stay until the hub has
+        answered them). Waits for a running sync.
+        @returns `unknown_entity`, `unknown_column` (a column list naming no column),
+        `invalid_filter` naming the column, `store_failed`.
+    */
+    CONCORD_NODISCARD result<void> switch_workplace(concord::workplace w);
+
+    /// The current workplace (none: the whole schema).
+    std::optional<concord::workplace> current_workplace() {
+        std::lock_guard lock(sync_mutex_);
+        return options_.workplace;
+    }
+
     /// The time of the last completed sync and the entries awaiting the user.
     sync_log_view sync_log();
 
@@ -283,6 +337,8 @@ private:
     result<void> write_existing(change c);
     result<sync_summary> apply(const sync_request& req, sync_response& resp, sync_summary& sum,
                                std::optional<detail::sweep_set>& sweep);
+    pull_request pull_from(std::uint64_t after) const;
+    static result<void> check_workplace(const schema& s, const concord::workplace& w);
     void report(const sync_progress& p) const {
         if (options_.on_progress)
             options_.on_progress(p);

@@ -30,8 +30,8 @@ namespace concord {
    entity, keyed by `Id` (a rowid table: a large pull appends rows instead of splitting pages at
    random ids), with one untyped column per schema column (an app may read them with plain SQL);
    `concord_outbox` (pending changes by local sequence, indexed by record), `concord_shadows`,
-   `concord_log` and `concord_state` (format 2 added its scope, resync and administrator_email). A
-   schema that gained entities or columns is migrated when the store opens.
+   `concord_log` and `concord_state` (format 2 added its scope, resync, administrator_email and
+   workplace). A schema that gained entities or columns is migrated when the store opens.
 
     Every transaction is `BEGIN IMMEDIATE … COMMIT`: a local change and its outbox entry, or a
     sync page with its outcomes, log entries and cursor, are durable together or not at all.
@@ -288,8 +288,8 @@ public:
         return detail::sqlite::guard("reading the replica state", [&] {
             replica_state st;
             auto& s = d_->conn.stmt("SELECT replica, next_seq, clock, cursor, acknowledged, "
-                                    "last_sync_ms, scope, resync, administrator_email FROM "
-                                    "concord_state WHERE k = 1");
+                                    "last_sync_ms, scope, resync, administrator_email, workplace "
+                                    "FROM concord_state WHERE k = 1");
             if (!s.step())
                 return st;
             sqlite3_stmt* h = s.handle();
@@ -306,6 +306,7 @@ public:
             st.scope = detail::sqlite::text(h, 6);
             st.resync = sqlite3_column_int64(h, 7) != 0;
             st.administrator_email = detail::sqlite::text(h, 8);
+            st.workplace = detail::sqlite::text(h, 9);
             return st;
         });
     }
@@ -315,8 +316,8 @@ public:
             auto& s =
                 d_->conn.stmt("INSERT OR REPLACE INTO concord_state "
                               "(k, replica, next_seq, clock, cursor, acknowledged, last_sync_ms, "
-                              "scope, resync, administrator_email) "
-                              "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                              "scope, resync, administrator_email, workplace) "
+                              "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             s.bind(1, static_cast<std::int64_t>(st.id.value));
             s.bind(2, static_cast<std::int64_t>(st.next_seq));
             s.bind(3, std::string_view(to_string(st.clock)));
@@ -329,6 +330,7 @@ public:
             s.bind(7, std::string_view(st.scope));
             s.bind(8, std::int64_t{st.resync ? 1 : 0});
             s.bind(9, std::string_view(st.administrator_email));
+            s.bind(10, std::string_view(st.workplace));
             s.exec();
         });
     }
@@ -401,6 +403,7 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
             c.exec("ALTER TABLE concord_state ADD COLUMN resync INTEGER NOT NULL DEFAULT 0");
             c.exec("ALTER TABLE concord_state ADD COLUMN administrator_email TEXT NOT NULL "
                    "DEFAULT ''");
+            c.exec("ALTER TABLE concord_state ADD COLUMN workplace TEXT NOT NULL DEFAULT ''");
         }
     });
     detail::sqlite::guard(path + ": preparing entity tables", [&] {

@@ -134,6 +134,7 @@ inline replica_state test_state() {
     st.scope = "0123456789abcdef0123456789abcdef";
     st.resync = true;
     st.administrator_email = "admin@example.com";
+    st.workplace = "workplace \"Open cases\"";
     return st;
 }
 

@@ -9,6 +9,7 @@
 #include <concord/error.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -97,8 +98,34 @@ void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const prin
     const std::size_t limit = std::clamp<std::size_t>(req.pull->limit, 1, options_.max_page);
     change_page page = tx.changes_after(after, limit, req.pull->entities);
     resp.rows.reserve(page.rows.size());
+    const pull_request& p = *req.pull;
+    auto view_of = [&](const std::string& entity) -> const pull_view* {
+        if (p.views.size() != p.entities.size())
+            return nullptr;
+        for (std::size_t i = 0; i < p.entities.size(); ++i)
+            if (p.entities[i] == entity)
+                return &p.views[i];
+        return nullptr;
+    };
     for (auto& row : page.rows) {
         if (readable(who, row)) {
+            // A workplace's view: the filter sees only what the principal may read, so it
+            // cannot probe hidden columns. A record the filter no longer matches is dropped
+            // from a replica that may hold it.
+            if (const pull_view* v = view_of(row.entity)) {
+                if (!row.deleted && v->where.type() != filter::kind::all &&
+                    !v->where.matches(record{row.id, row.fields})) {
+                    if (after != 0)
+                        resp.rows.push_back(hub_record{row.entity, row.id, {}, true, row.seq});
+                    continue;
+                }
+                if (!v->columns.empty())
+                    for (auto it = row.fields.begin(); it != row.fields.end();)
+                        it = std::find(v->columns.begin(), v->columns.end(), it->key()) ==
+                                     v->columns.end()
+                                 ? row.fields.erase(it)
+                                 : std::next(it);
+            }
             resp.rows.push_back(std::move(row));
             continue;
         }

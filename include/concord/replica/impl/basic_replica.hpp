@@ -55,13 +55,27 @@ basic_replica<Store, Transport, Clock>::basic_replica(replica_options options, S
     , store_(std::move(store))
     , transport_(std::move(transport))
     , clock_(std::move(clock), replica_id{}) {
+    if (options_.workplace) {
+        if (auto ok = check_workplace(options_.schema, *options_.workplace); !ok)
+            throw system_error(ok.error());
+        options_.entities.clear();
+        for (const auto& e : options_.workplace->entities)
+            options_.entities.push_back(e.entity);
+    }
     if (options_.entities.empty())
         for (const auto& e : options_.schema.entities())
             options_.entities.push_back(e.name);
     auto tx = store_.begin();
     replica_state st = tx.state();
-    if (st.id.value == 0) {
-        st.id = options_.id.value_or(detail::random_replica_id());
+    const std::string key = options_.workplace ? options_.workplace->key() : std::string();
+    if (st.id.value == 0 || st.workplace != key) {
+        if (st.id.value == 0)
+            st.id = options_.id.value_or(detail::random_replica_id());
+        // Opened under another workplace than the local copy follows: re-sync it.
+        if (st.workplace != key) {
+            st.resync = st.resync || st.cursor > 0;
+            st.workplace = key;
+        }
         tx.save_state(st);
         tx.commit();
     }
@@ -251,7 +265,7 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
                 // A re-sync that did not finish starts over: what it received before is only
                 // known to the sweep set this call has not built yet.
                 const std::uint64_t from = st.resync && !sweep ? 0 : st.cursor;
-                req.pull = pull_request{from, options_.pull_limit, options_.entities};
+                req.pull = pull_from(from);
             } catch (const boost::system::system_error& e) {
                 return error(e.code(), e.what());
             }
@@ -273,7 +287,7 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
             next->credentials = req.credentials;
             next->acknowledged = req.acknowledged;
             next->scope = resp->scope;
-            next->pull = pull_request{resp->cursor, options_.pull_limit, options_.entities};
+            next->pull = pull_from(resp->cursor);
             prefetched_req = next;
             prefetched =
                 std::async(std::launch::async, [this, next] { return transport_.exchange(*next); });
@@ -357,9 +371,10 @@ basic_replica<Store, Transport, Clock>::apply(const sync_request& req, sync_resp
             }
             if (st.resync && !sweep) {
                 sweep.emplace();
-                for (const std::string& entity : options_.entities)
-                    for (std::string& id : tx.ids(entity))
-                        (*sweep)[entity].insert(std::move(id));
+                // Every entity of the schema: one the scope no longer pulls goes entirely.
+                for (const auto& e : options_.schema.entities())
+                    for (std::string& id : tx.ids(e.name))
+                        (*sweep)[e.name].insert(std::move(id));
             }
             if (sweep)
                 for (const hub_record& h : resp.rows)
@@ -419,6 +434,60 @@ void basic_replica<Store, Transport, Clock>::rebase(transaction& tx, hub_record 
         tx.put(h.entity, *local);
     else
         tx.erase(h.entity, h.id);
+}
+
+template <class Store, class Transport, class Clock>
+pull_request basic_replica<Store, Transport, Clock>::pull_from(std::uint64_t after) const {
+    pull_request p{after, options_.pull_limit, options_.entities, {}};
+    if (options_.workplace)
+        for (const auto& e : options_.workplace->entities)
+            p.views.push_back(pull_view{e.where, e.columns});
+    return p;
+}
+
+template <class Store, class Transport, class Clock>
+result<void> basic_replica<Store, Transport, Clock>::check_workplace(const schema& s,
+                                                                     const concord::workplace& w) {
+    for (const auto& e : w.entities) {
+        const entity_schema* es = s.find(e.entity);
+        if (es == nullptr)
+            return error(errc::unknown_entity,
+                         "workplace " + w.name + ": no entity '" + e.entity + "'");
+        if (auto ok = e.where.validate(*es); !ok)
+            return error(ok.error().code, "workplace " + w.name + ": " + ok.error().message,
+                         ok.error().field);
+        for (const auto& c : e.columns)
+            if (c != "Id" && es->find(c) == nullptr)
+                return error(errc::unknown_column,
+                             "workplace " + w.name + ": " + e.entity + " has no column '" + c + "'",
+                             c);
+    }
+    return {};
+}
+
+template <class Store, class Transport, class Clock>
+result<void> basic_replica<Store, Transport, Clock>::switch_workplace(concord::workplace w) {
+    if (auto ok = check_workplace(options_.schema, w); !ok)
+        return ok;
+    std::lock_guard sync_lock(sync_mutex_); // not in the middle of a sync's pages
+    try {
+        auto tx = store_.begin();
+        replica_state st = tx.state();
+        const std::string key = w.key();
+        if (key != st.workplace) {
+            st.workplace = key;
+            st.resync = true; // durable: a crash before the next sync still re-syncs
+            tx.save_state(st);
+            tx.commit();
+        }
+        options_.entities.clear();
+        for (const auto& e : w.entities)
+            options_.entities.push_back(e.entity);
+        options_.workplace = std::move(w);
+        return {};
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), e.what());
+    }
 }
 
 template <class Store, class Transport, class Clock>
