@@ -7,6 +7,7 @@
 #include <concord/access/rules.hpp>
 
 #include <catch2/catch.hpp>
+#include <support/grants.hpp>
 
 #include <map>
 #include <string>
@@ -16,6 +17,7 @@
 namespace {
 
 using namespace concord;
+using concord::test::grant_of;
 using obj = boost::json::object;
 
 constexpr const char* case_1 = "11111111-1111-4111-8111-111111111111";
@@ -40,16 +42,6 @@ principal who(std::string id, std::vector<std::string> roles, std::string org = 
     return principal{std::move(id), std::move(roles), std::move(org)};
 }
 
-entity_rights rights(bool read, bool insert, bool update, bool remove, row_scope scope) {
-    entity_rights r;
-    r.read = read;
-    r.insert = insert;
-    r.update = update;
-    r.remove = remove;
-    r.scope = scope;
-    return r;
-}
-
 // The helpdesk roles:
 //  portal  — a customer: reads, inserts and updates their own cases; Category is read-only.
 //  power   — a customer's power user: reads and updates every case of their organisation.
@@ -61,20 +53,20 @@ entity_rights rights(bool read, bool insert, bool update, bool remove, row_scope
 //  viewer  — reads every case.
 //  Message: portal reads and inserts the messages they wrote (owner column "Author").
 access_rules helpdesk_rules() {
-    entity_rights portal = rights(true, true, true, false, row_scope::own);
+    entity_rights portal = grant_of(true, true, true, false, row_scope::own);
     portal.read_only = {"Category"};
-    entity_rights triage = rights(true, true, true, false, row_scope::all);
+    entity_rights triage = grant_of(true, true, true, false, row_scope::all);
     triage.hidden = {"Description"};
     triage.read_only = {"Owner"};
     access_rules rules;
     rules.grant("portal", "Case", portal)
-        .grant("power", "Case", rights(true, false, true, false, row_scope::organisation))
-        .grant("agent", "Case", rights(true, true, true, true, row_scope::all))
+        .grant("power", "Case", grant_of(true, false, true, false, row_scope::organisation))
+        .grant("agent", "Case", grant_of(true, true, true, true, row_scope::all))
         .grant("triage", "Case", triage)
-        .grant("closer", "Case", rights(true, false, false, true, row_scope::organisation))
-        .grant("clerk", "Case", rights(false, true, false, false, row_scope::organisation))
-        .grant("viewer", "Case", rights(true, false, false, false, row_scope::all))
-        .grant("portal", "Message", rights(true, true, false, false, row_scope::own))
+        .grant("closer", "Case", grant_of(true, false, false, true, row_scope::organisation))
+        .grant("clerk", "Case", grant_of(false, true, false, false, row_scope::organisation))
+        .grant("viewer", "Case", grant_of(true, false, false, false, row_scope::all))
+        .grant("portal", "Message", grant_of(true, true, false, false, row_scope::own))
         .grant("empty", "Case", entity_rights{})
         .owner_column("Message", "Author");
     return rules;
@@ -422,7 +414,7 @@ TEST_CASE("access: the owner column is configurable per entity", "[access]") {
 TEST_CASE("access: an entity without the owner column matches nothing under own scope",
           "[access]") {
     access_rules rules;
-    rules.grant("user", "Note", rights(true, true, true, true, row_scope::own));
+    rules.grant("user", "Note", grant_of(true, true, true, true, row_scope::own));
     const rule_policy<table_authenticator> policy(rules, table_authenticator{});
     const principal u = who("u", {"user"});
     hub_record note;
@@ -526,9 +518,9 @@ TEST_CASE("access: a column hidden by one role shows on the records another role
 }
 
 TEST_CASE("access: columns may be split between two roles covering the record", "[access]") {
-    entity_rights a = rights(true, false, true, false, row_scope::own);
+    entity_rights a = grant_of(true, false, true, false, row_scope::own);
     a.read_only = {"Priority"};
-    entity_rights b = rights(true, false, true, false, row_scope::own);
+    entity_rights b = grant_of(true, false, true, false, row_scope::own);
     b.read_only = {"Status"};
     access_rules rules;
     rules.grant("a", "Case", a).grant("b", "Case", b);
@@ -545,10 +537,10 @@ TEST_CASE("access: columns may be split between two roles covering the record", 
 }
 
 TEST_CASE("access: effective hides a column only when every granting role does", "[access]") {
-    entity_rights a = rights(true, false, true, false, row_scope::own);
+    entity_rights a = grant_of(true, false, true, false, row_scope::own);
     a.hidden = {"X", "Y", "Z"};
     a.read_only = {"R"};
-    entity_rights b = rights(false, true, false, false, row_scope::organisation);
+    entity_rights b = grant_of(false, true, false, false, row_scope::organisation);
     b.hidden = {"Y"};
     b.read_only = {"X", "R"};
     access_rules rules;
@@ -637,7 +629,7 @@ TEST_CASE("access: scope_key is a stable fingerprint of what the principal may r
     }
     {
         auto changed = rules;
-        changed.grant("portal", "Activity", rights(true, false, false, false, row_scope::all));
+        changed.grant("portal", "Activity", grant_of(true, false, false, false, row_scope::all));
         CHECK(changed.scope_key(alice) != key); // a new readable entity
     }
     // The policy forwards to its rules.
@@ -649,7 +641,7 @@ TEST_CASE("access: scope_key does not depend on the platform", "[access]") {
     CHECK(detail::fnv1a_128_hex("") == "6c62272e07bb014262b821756295c58d");
     CHECK(detail::fnv1a_128_hex("a") == "d228cb696f1a8caf78912b704e4a8964");
     access_rules rules;
-    entity_rights r = rights(true, false, false, false, row_scope::own);
+    entity_rights r = grant_of(true, false, false, false, row_scope::own);
     r.hidden = {"B", "A", "B"};
     rules.grant("portal", "Case", r);
     const principal p = who("alice", {"portal"});

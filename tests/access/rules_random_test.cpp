@@ -7,6 +7,7 @@
 #include <concord/access/rules.hpp>
 
 #include <catch2/catch.hpp>
+#include <support/seeds.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -25,6 +26,7 @@
 namespace {
 
 using namespace concord;
+using concord::test::seed_from_env;
 using obj = boost::json::object;
 
 struct no_authenticator {
@@ -36,13 +38,6 @@ const std::vector<std::string> columns = {"Owner", "Org", "A", "B", "C"};
 const std::vector<std::string> role_names = {"r0", "r1", "r2", "r3", "undefined"};
 const std::vector<std::string> ids = {"u1", "u2", ""};
 const std::vector<std::string> orgs = {"o1", "o2", ""};
-
-std::optional<std::uint64_t> seed_from_env() {
-    const char* s = std::getenv("CONCORD_SEED");
-    if (s == nullptr || *s == '\0')
-        return std::nullopt;
-    return std::strtoull(s, nullptr, 0);
-}
 
 // The generated rules, kept as plain tables the oracle reads without access_rules.
 struct world {

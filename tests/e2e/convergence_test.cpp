@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <support/recording_transport.hpp>
 #include <support/schemas.hpp>
+#include <support/seeds.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -29,6 +30,7 @@
 namespace {
 
 using namespace concord;
+using concord::test::seed_from_env;
 
 using hub_type = basic_hub<memory_hub_store, allow_all, manual_clock_ref>;
 using recording_hub_type = test::recording_hub<hub_type>;
@@ -671,13 +673,6 @@ private:
     std::set<change_id> reverted_;
     std::vector<std::vector<sync_log_entry>> removed_; // entries a user action removed
 };
-
-std::optional<std::uint64_t> seed_from_env() {
-    const char* s = std::getenv("CONCORD_SEED");
-    if (s == nullptr || *s == '\0')
-        return std::nullopt;
-    return std::strtoull(s, nullptr, 0);
-}
 
 void print(const char* name, const coverage& c, double seconds) {
     std::cout << name << ": " << c.schedules << " schedules in " << seconds << " s; " << c.changes

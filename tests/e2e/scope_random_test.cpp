@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <support/fixtures.hpp>
 #include <support/rules_world.hpp>
+#include <support/seeds.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -39,13 +40,6 @@ const std::vector<std::string> users = {"u0", "u1", "u2", "u3"};
 const std::vector<std::string> roles = {"r0", "r1", "r2"};
 const std::vector<std::string> orgs = {"acme", "globex"};
 const std::vector<std::string> hideable = {"Priority", "Description", "Status"};
-
-std::optional<std::uint64_t> seed_from_env() {
-    const char* s = std::getenv("CONCORD_SEED");
-    if (s == nullptr || *s == '\0')
-        return std::nullopt;
-    return std::strtoull(s, nullptr, 0);
-}
 
 struct tally {
     std::size_t syncs = 0, interrupted = 0, rows_checked = 0, evictions = 0, resyncs = 0,

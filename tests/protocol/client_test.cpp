@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <support/fixtures.hpp>
 #include <support/schemas.hpp>
+#include <support/seeds.hpp>
 
 #include <boost/json.hpp>
 
@@ -101,13 +102,6 @@ sync_response as_on_wire(sync_response r, const sync_request& req) {
             }
     r.rows = std::move(rows);
     return r;
-}
-
-std::optional<std::uint64_t> seed_from_env() {
-    const char* s = std::getenv("CONCORD_SEED");
-    if (s == nullptr || *s == '\0')
-        return std::nullopt;
-    return std::strtoull(s, nullptr, 0);
 }
 
 // Random sync rounds over a few records: valid and invalid values, stale and future stamps,

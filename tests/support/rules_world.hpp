@@ -11,6 +11,7 @@
 #include <concord/memory.hpp>
 
 #include <support/fixtures.hpp>
+#include <support/grants.hpp>
 
 #include <map>
 #include <memory>
@@ -39,17 +40,6 @@ using rules_policy = rule_policy<mutable_users>;
 using rules_hub = basic_hub<memory_hub_store, rules_policy, manual_clock_ref>;
 using rules_replica =
     basic_replica<memory_replica_store, loopback_transport<rules_hub>, manual_clock_ref>;
-
-/// Rights with scope; members the tests do not name stay false / empty.
-inline entity_rights grant_of(bool read, bool insert, bool update, bool remove, row_scope scope) {
-    entity_rights r;
-    r.read = read;
-    r.insert = insert;
-    r.update = update;
-    r.remove = remove;
-    r.scope = scope;
-    return r;
-}
 
 /// A helpdesk hub under `rules`, with a user table the test edits through `users`.
 struct rules_world {
