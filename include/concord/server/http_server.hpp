@@ -11,6 +11,7 @@
 #include <concord/auth/session.hpp>
 #include <concord/protocol/handler.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -122,7 +123,10 @@ public:
 
 private:
     // A connection as stop() sees it: touched only on the connection's strand.
+    // One connection, as stop() sees it. `socket` is valid only while `alive`, and both are
+    // touched only on the connection's strand, `executor` (a copy: it outlives the socket).
     struct session {
+        boost::asio::any_io_executor executor;
         boost::asio::ip::tcp::socket* socket = nullptr;
         bool busy = false; // answering a request: let it finish
         bool alive = true;

@@ -128,7 +128,7 @@ void http_server<Hub>::stop() {
         if (open.empty())
             break;
         for (const auto& s : open)
-            boost::asio::post(s->socket->get_executor(), [s] {
+            boost::asio::post(s->executor, [s] {
                 if (s->alive && !s->busy) {
                     boost::system::error_code ec;
                     s->socket->cancel(ec);
@@ -191,6 +191,7 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
     boost::beast::flat_buffer buffer;
     auto self = std::make_shared<session>();
     self->socket = &boost::beast::get_lowest_layer(stream).socket();
+    self->executor = self->socket->get_executor();
     {
         // Drop the entries of finished connections here, or a long-running server keeps one per
         // connection it ever served (stop() is the only other place that prunes).
