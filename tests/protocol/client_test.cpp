@@ -551,6 +551,14 @@ TEST_CASE("client: a workplace's filters and columns travel in the pull items", 
         CHECK(messages.where == filter{});
         CHECK(messages.all_columns);
     }
+    // "Not everything" goes as an empty In, and matches nothing on the hub too.
+    {
+        sync_request none = pull_request_from(0xa1, 0, 50, {"Case"});
+        none.pull->views = {pull_view{!filter{}, {}}};
+        auto p = protocol::parse_request(encode_sync(none, s), "BatchQuery", s);
+        REQUIRE(p);
+        CHECK_FALSE(p->items[0].q->where.matches(record{guid(1), {{"Number", "C-1"}}}));
+    }
     // "Equal null" goes as DataService's IsNull filter, and means the same.
     sync_request req = pull_request_from(0xa1, 0, 50, {"Case"});
     req.pull->views = {pull_view{where("Owner") == nullptr, {}}};

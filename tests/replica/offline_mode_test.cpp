@@ -190,3 +190,22 @@ TEST_CASE("auto sync: destroying the replica stops its timer", "[replica][timer]
     std::this_thread::sleep_for(30ms);
     CHECK(runs.load() == at_end);
 }
+
+TEST_CASE("auto sync: on_auto_sync may stop the timer it runs on", "[replica][timer]") {
+    replica_world w;
+    std::atomic<int> runs{0};
+    replica_options o = replica_opts(1);
+    test_replica* self = nullptr;
+    o.on_auto_sync = [&](const result<sync_summary>&) {
+        ++runs;
+        self->stop_auto_sync(); // only flags the stop: no self-join
+    };
+    auto r = w.replica(o);
+    self = &r;
+    r.start_auto_sync(1ms);
+    CHECK(eventually([&] { return runs.load() >= 1; }));
+    std::this_thread::sleep_for(30ms);
+    CHECK(runs.load() == 1);
+    r.start_auto_sync(1ms); // a stopped timer starts again
+    CHECK(eventually([&] { return runs.load() >= 2; }));
+}

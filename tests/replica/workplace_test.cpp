@@ -182,3 +182,43 @@ TEST_CASE("workplace: an invalid workplace is refused, naming what is wrong",
     opts.workplace = workplace{"x", {workplace_entity{"Contact", {}, {}}}};
     CHECK_THROWS_AS(w.replica(opts), concord::system_error);
 }
+
+TEST_CASE("workplace: an outcome's hub copy keeps to the workplace's rows and columns",
+          "[replica][workplace]") {
+    office o;
+    replica_options opts = replica_opts(1);
+    opts.workplace = open_cases();
+    auto r = o.w.replica(opts);
+    REQUIRE(r.sync());
+    // My edits lose to the agent's later ones: the outcomes carry the hub's copies.
+    REQUIRE(r.update("Case", o.ids["C-1"], obj{{"Status", "Mine"}}));
+    REQUIRE(r.update("Case", o.ids["C-2"], obj{{"Status", "Mine"}}));
+    o.w.clock.advance(1000);
+    REQUIRE(o.agent.update("Case", o.ids["C-1"],
+                           obj{{"Status", "Working"}, {"Description", "not in my columns"}}));
+    REQUIRE(o.agent.update("Case", o.ids["C-2"], obj{{"Status", "Closed"}}));
+    REQUIRE(o.agent.sync());
+    auto s = r.sync();
+    REQUIRE(s);
+    CHECK(s->logged == 2);
+    // C-1's copy has only the workplace's columns; C-2 is closed now, outside the workplace.
+    CHECK(held(r, "Case").at(o.ids["C-1"]) == obj{{"Number", "C-1"}, {"Status", "Working"}});
+    CHECK_FALSE(ids_of(r, "Case").contains(o.ids["C-2"]));
+    for (const auto& e : r.sync_log().entries) {
+        REQUIRE(e.result.hub_copy.has_value());
+        CHECK_FALSE(e.result.hub_copy->fields.contains("Description"));
+        CHECK_FALSE(e.result.hub_copy->fields.contains("Category"));
+    }
+}
+
+TEST_CASE("workplace: an entity listed twice is refused", "[replica][workplace]") {
+    replica_world w;
+    auto r = w.replica(1);
+    auto twice =
+        r.switch_workplace(workplace{"x",
+                                     {workplace_entity{"Case", where("Status") == "New", {}},
+                                      workplace_entity{"Case", where("Priority") == 1, {}}}});
+    REQUIRE_FALSE(twice);
+    CHECK(twice.error() == errc::invalid_request);
+    CHECK(twice.error().message.find("twice") != std::string::npos);
+}

@@ -180,7 +180,10 @@ private:
     std::optional<departure> departure_of(const stored_record& after,
                                           boost::json::object before) const;
     void run_after_apply(transaction& tx, const principal& who, const change& c, outcome& o);
-    void attach_hub_copy(transaction& tx, const principal& who, outcome& o);
+    void attach_hub_copy(transaction& tx, const principal& who, outcome& o,
+                         const pull_view* view = nullptr);
+    static const pull_view* view_of(const sync_request& req, std::string_view entity);
+    static bool in_view(const pull_view* view, hub_record& h);
     bool readable(const principal& who, hub_record& h) const;
 
     hub_options options_;

@@ -51,9 +51,16 @@ inline boost::json::object encode_filter(const filter& f, const entity_schema& e
                 {"logicalOperation", 0},
                 {"isEnabled", true},
                 {"items", boost::json::object{}}};
+    case k::negate:
+        if (f.children().front().type() == k::all) // "not everything": DataService's empty In
+            return {{"filterType", 4},
+                    {"comparisonType", 3},
+                    {"isEnabled", true},
+                    {"leftExpression", column_expression("Id")},
+                    {"rightExpressions", boost::json::array{}}};
+        [[fallthrough]];
     case k::all_of:
-    case k::any_of:
-    case k::negate: {
+    case k::any_of: {
         boost::json::object items;
         std::size_t i = 0;
         for (const filter& c : f.children())

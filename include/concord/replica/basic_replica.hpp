@@ -21,6 +21,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -216,8 +217,12 @@ public:
     basic_replica(const basic_replica&) = delete;
     basic_replica& operator=(const basic_replica&) = delete;
 
-    /// Stops the auto-sync timer, if running.
-    ~basic_replica() { stop_auto_sync(); }
+    /// Stops the auto-sync timer, if running. Must not run on the timer's thread (from
+    /// `on_auto_sync`).
+    ~basic_replica() {
+        std::lock_guard control(timer_control_);
+        stop_timer();
+    }
 
     /// This replica's stable id.
     replica_id id() const noexcept { return id_; }
@@ -261,7 +266,8 @@ public:
     /** Syncs every `interval` on a background thread until `stop_auto_sync()` or destruction:
         offline mode's timer. Each result goes to `replica_options::on_auto_sync`. A sync that
         fails (no network) is simply tried again at the next tick; the outbox keeps the
-        changes. Starting it again replaces the interval.
+        changes. Starting it again replaces the interval. `on_auto_sync` may call
+        `stop_auto_sync()`, not `start_auto_sync()` (`std::logic_error`).
     */
     void start_auto_sync(std::chrono::milliseconds interval);
 
@@ -285,9 +291,9 @@ public:
     */
     CONCORD_NODISCARD result<void> switch_workplace(concord::workplace w);
 
-    /// The current workplace (none: the whole schema).
+    /// The current workplace (none: the whole schema). Does not wait for a running sync.
     std::optional<concord::workplace> current_workplace() {
-        std::lock_guard lock(sync_mutex_);
+        std::lock_guard lock(workplace_mutex_);
         return options_.workplace;
     }
 
@@ -357,7 +363,13 @@ private:
     std::mutex timer_mutex_;
     std::condition_variable timer_wake_;
     bool timer_stop_ = false;
+    std::mutex timer_control_; // serialises start / stop / destruction
     std::thread timer_;
+    std::mutex workplace_mutex_; // options_.workplace, read without waiting for a sync
+
+    std::atomic<std::thread::id> timer_id_{}; // the timer thread, while it runs
+
+    void stop_timer();
 };
 
 } // namespace concord

@@ -46,7 +46,7 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             // replica's id is rejected by apply() and must neither read nor take its slot.
             const bool own = c.id.replica == req.replica;
             if (auto stored = own ? tx.find_outcome(c.id) : std::nullopt) {
-                attach_hub_copy(tx, *who, *stored);
+                attach_hub_copy(tx, *who, *stored, view_of(req, stored->entity));
                 resp.outcomes.push_back(std::move(*stored));
                 continue;
             }
@@ -64,7 +64,7 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             outcome o = apply(tx, *who, req.replica, c);
             if (own)
                 tx.save_outcome(o);
-            attach_hub_copy(tx, *who, o);
+            attach_hub_copy(tx, *who, o, view_of(req, o.entity));
             resp.outcomes.push_back(std::move(o));
         }
         if (req.pull)
@@ -98,33 +98,14 @@ void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const prin
     const std::size_t limit = std::clamp<std::size_t>(req.pull->limit, 1, options_.max_page);
     change_page page = tx.changes_after(after, limit, req.pull->entities);
     resp.rows.reserve(page.rows.size());
-    const pull_request& p = *req.pull;
-    auto view_of = [&](const std::string& entity) -> const pull_view* {
-        if (p.views.size() != p.entities.size())
-            return nullptr;
-        for (std::size_t i = 0; i < p.entities.size(); ++i)
-            if (p.entities[i] == entity)
-                return &p.views[i];
-        return nullptr;
-    };
     for (auto& row : page.rows) {
         if (readable(who, row)) {
-            // A workplace's view: the filter sees only what the principal may read, so it
-            // cannot probe hidden columns. A record the filter no longer matches is dropped
-            // from a replica that may hold it.
-            if (const pull_view* v = view_of(row.entity)) {
-                if (!row.deleted && v->where.type() != filter::kind::all &&
-                    !v->where.matches(record{row.id, row.fields})) {
-                    if (after != 0)
-                        resp.rows.push_back(hub_record{row.entity, row.id, {}, true, row.seq});
-                    continue;
-                }
-                if (!v->columns.empty())
-                    for (auto it = row.fields.begin(); it != row.fields.end();)
-                        it = std::find(v->columns.begin(), v->columns.end(), it->key()) ==
-                                     v->columns.end()
-                                 ? row.fields.erase(it)
-                                 : std::next(it);
+            // A record the workplace's filter no longer matches is dropped from a replica that
+            // may hold it.
+            if (!in_view(view_of(req, row.entity), row)) {
+                if (after != 0)
+                    resp.rows.push_back(hub_record{row.entity, row.id, {}, true, row.seq});
+                continue;
             }
             resp.rows.push_back(std::move(row));
             continue;
@@ -250,18 +231,54 @@ basic_hub<Store, Access, Clock, Resolver>::select(std::string_view credentials,
 
 // Outcomes are stored without the record copy; every answer — first or replayed — carries the
 // hub's copy as of now, so a late replay never hands the replica an old version. A copy the
-// principal may not read is left out, and its hidden columns are erased.
+// principal may not read is left out, and its hidden columns are erased; one outside the
+// replica's workplace comes as a tombstone (the replica then drops its copy), and only with the
+// workplace's columns otherwise.
 template <class Store, class Access, class Clock, class Resolver>
 void basic_hub<Store, Access, Clock, Resolver>::attach_hub_copy(transaction& tx,
-                                                                const principal& who, outcome& o) {
+                                                                const principal& who, outcome& o,
+                                                                const pull_view* view) {
     o.hub_copy.reset();
     if (o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate)
         return;
     if (auto cur = tx.load(o.entity, o.record_id)) {
         hub_record copy = cur->copy();
-        if (readable(who, copy))
+        if (readable(who, copy)) {
+            if (!in_view(view, copy))
+                copy = hub_record{copy.entity, copy.id, {}, true, copy.seq};
             o.hub_copy = std::move(copy);
+        }
     }
+}
+
+// The workplace view a sync request asks for `entity`, if any.
+template <class Store, class Access, class Clock, class Resolver>
+const pull_view* basic_hub<Store, Access, Clock, Resolver>::view_of(const sync_request& req,
+                                                                    std::string_view entity) {
+    if (!req.pull || req.pull->views.size() != req.pull->entities.size())
+        return nullptr;
+    for (std::size_t i = 0; i < req.pull->entities.size(); ++i)
+        if (req.pull->entities[i] == entity)
+            return &req.pull->views[i];
+    return nullptr;
+}
+
+// Whether readable record `h` lies in `view` (always, without one); if so, `h` is reduced to
+// the view's columns. The filter sees only what the principal may read, so it cannot probe a
+// hidden column.
+template <class Store, class Access, class Clock, class Resolver>
+bool basic_hub<Store, Access, Clock, Resolver>::in_view(const pull_view* view, hub_record& h) {
+    if (view == nullptr || h.deleted)
+        return true;
+    if (view->where.type() != filter::kind::all && !view->where.matches(record{h.id, h.fields}))
+        return false;
+    if (!view->columns.empty())
+        for (auto it = h.fields.begin(); it != h.fields.end();)
+            it = std::find(view->columns.begin(), view->columns.end(), it->key()) ==
+                         view->columns.end()
+                     ? h.fields.erase(it)
+                     : std::next(it);
+    return true;
 }
 
 // Whether `h` may reach `who`; if so, `h` is reduced to the columns `who` may read.

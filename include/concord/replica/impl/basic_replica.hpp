@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -448,7 +449,12 @@ pull_request basic_replica<Store, Transport, Clock>::pull_from(std::uint64_t aft
 template <class Store, class Transport, class Clock>
 result<void> basic_replica<Store, Transport, Clock>::check_workplace(const schema& s,
                                                                      const concord::workplace& w) {
-    for (const auto& e : w.entities) {
+    for (std::size_t i = 0; i < w.entities.size(); ++i) {
+        const workplace_entity& e = w.entities[i];
+        for (std::size_t j = 0; j < i; ++j)
+            if (w.entities[j].entity == e.entity)
+                return error(errc::invalid_request, "workplace " + w.name + ": " + e.entity +
+                                                        " is listed twice; combine its filters");
         const entity_schema* es = s.find(e.entity);
         if (es == nullptr)
             return error(errc::unknown_entity,
@@ -483,6 +489,7 @@ result<void> basic_replica<Store, Transport, Clock>::switch_workplace(concord::w
         options_.entities.clear();
         for (const auto& e : w.entities)
             options_.entities.push_back(e.entity);
+        std::lock_guard lock(workplace_mutex_);
         options_.workplace = std::move(w);
         return {};
     } catch (const boost::system::system_error& e) {
@@ -492,9 +499,17 @@ result<void> basic_replica<Store, Transport, Clock>::switch_workplace(concord::w
 
 template <class Store, class Transport, class Clock>
 void basic_replica<Store, Transport, Clock>::start_auto_sync(std::chrono::milliseconds interval) {
-    stop_auto_sync();
+    if (timer_id_.load() == std::this_thread::get_id())
+        throw std::logic_error("concord: start_auto_sync called from on_auto_sync");
+    std::lock_guard control(timer_control_);
+    stop_timer();
     timer_stop_ = false;
     timer_ = std::thread([this, interval] {
+        timer_id_ = std::this_thread::get_id();
+        struct forget { // a later thread may get this id: clear it on the way out
+            std::atomic<std::thread::id>& id;
+            ~forget() { id = std::thread::id{}; }
+        } on_exit{timer_id_};
         std::unique_lock lock(timer_mutex_);
         for (;;) {
             if (timer_wake_.wait_for(lock, interval, [this] { return timer_stop_; }))
@@ -510,14 +525,29 @@ void basic_replica<Store, Transport, Clock>::start_auto_sync(std::chrono::millis
 
 template <class Store, class Transport, class Clock>
 void basic_replica<Store, Transport, Clock>::stop_auto_sync() {
-    if (!timer_.joinable())
-        return;
     {
         std::lock_guard lock(timer_mutex_);
         timer_stop_ = true;
     }
     timer_wake_.notify_all();
-    timer_.join();
+    // From on_auto_sync (the timer's own thread) the flag is all: the thread ends after the
+    // callback, and is joined by the next start or the destructor.
+    if (timer_id_.load() == std::this_thread::get_id())
+        return;
+    std::lock_guard control(timer_control_);
+    stop_timer();
+}
+
+// Joins the timer thread once it has been told to stop. Holds timer_control_.
+template <class Store, class Transport, class Clock>
+void basic_replica<Store, Transport, Clock>::stop_timer() {
+    {
+        std::lock_guard lock(timer_mutex_);
+        timer_stop_ = true;
+    }
+    timer_wake_.notify_all();
+    if (timer_.joinable())
+        timer_.join();
 }
 
 template <class Store, class Transport, class Clock>
