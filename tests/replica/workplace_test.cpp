@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 
 using namespace concord;
 using namespace concord::test;
@@ -48,6 +49,13 @@ struct office {
         REQUIRE(agent.sync());
     }
 
+    /// A replica (id 1) following `wp`, not synced yet.
+    test_replica replica_in(workplace wp) {
+        replica_options opts = replica_opts(1);
+        opts.workplace = std::move(wp);
+        return w.replica(opts);
+    }
+
     void set_status(const std::string& number, const char* status) {
         REQUIRE(agent.update("Case", ids.at(number), obj{{"Status", status}}));
         REQUIRE(agent.sync());
@@ -73,9 +81,7 @@ std::set<std::string> ids_of(test_replica& r, const char* entity) {
 TEST_CASE("workplace: a replica pulls only its workplace's entities, rows and columns",
           "[replica][workplace]") {
     office o;
-    replica_options opts = replica_opts(1);
-    opts.workplace = open_cases();
-    auto r = o.w.replica(opts);
+    auto r = o.replica_in(open_cases());
     REQUIRE(r.sync());
     CHECK(held(r, "Case") ==
           std::map<std::string, obj>{{o.ids["C-1"], obj{{"Number", "C-1"}, {"Status", "New"}}},
@@ -88,9 +94,7 @@ TEST_CASE("workplace: a replica pulls only its workplace's entities, rows and co
 TEST_CASE("workplace: a record that leaves the filter is dropped, one that enters arrives",
           "[replica][workplace]") {
     office o;
-    replica_options opts = replica_opts(1);
-    opts.workplace = open_cases();
-    auto r = o.w.replica(opts);
+    auto r = o.replica_in(open_cases());
     REQUIRE(r.sync());
     o.set_status("C-2", "Closed");
     o.set_status("C-4", "Reopened");
@@ -102,9 +106,7 @@ TEST_CASE("workplace: a record that leaves the filter is dropped, one that enter
 TEST_CASE("workplace: switching re-syncs what the new one covers and keeps pending changes",
           "[replica][workplace]") {
     office o;
-    replica_options opts = replica_opts(1);
-    opts.workplace = open_cases();
-    auto r = o.w.replica(opts);
+    auto r = o.replica_in(open_cases());
     REQUIRE(r.sync());
     // Offline: an edit of an open case and a new case, both pending at the switch.
     REQUIRE(r.update("Case", o.ids["C-1"], obj{{"Status", "Working"}}));
@@ -186,9 +188,7 @@ TEST_CASE("workplace: an invalid workplace is refused, naming what is wrong",
 TEST_CASE("workplace: an outcome's hub copy keeps to the workplace's rows and columns",
           "[replica][workplace]") {
     office o;
-    replica_options opts = replica_opts(1);
-    opts.workplace = open_cases();
-    auto r = o.w.replica(opts);
+    auto r = o.replica_in(open_cases());
     REQUIRE(r.sync());
     // My edits lose to the agent's later ones: the outcomes carry the hub's copies.
     REQUIRE(r.update("Case", o.ids["C-1"], obj{{"Status", "Mine"}}));
