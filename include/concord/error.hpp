@@ -61,10 +61,11 @@ enum class errc : int {
     session_expired = 32,          ///< the session token's lifetime is over
     link_invalid = 33,             ///< a record link's signature or shape is wrong
     link_expired = 34,             ///< a record link's lifetime is over
+    not_connected = 35,            ///< online mode refuses a local write while disconnected
 };
 
 /// The highest `errc` value, for tables that list every code.
-inline constexpr errc last_errc = errc::link_expired;
+inline constexpr errc last_errc = errc::not_connected;
 
 } // namespace concord
 
@@ -155,6 +156,8 @@ public:
             return "invalid record link";
         case errc::link_expired:
             return "record link expired";
+        case errc::not_connected:
+            return "not connected to the hub";
         }
         return "unknown concord error";
     }

@@ -6,6 +6,7 @@
 #include <concord/memory.hpp>
 
 #include <catch2/catch.hpp>
+#include <support/eventually.hpp>
 #include <support/fixtures.hpp>
 
 #include <atomic>
@@ -27,18 +28,6 @@ void fill_hub(replica_world& w, unsigned n) {
     for (unsigned i = 1; i <= n; ++i)
         REQUIRE(loader.insert("Case", new_case("L-" + std::to_string(i))));
     REQUIRE(loader.sync());
-}
-
-// Polls `done` every few ms for at most 5 s.
-template <class F>
-bool eventually(F done) {
-    const auto until = std::chrono::steady_clock::now() + 5s;
-    while (std::chrono::steady_clock::now() < until) {
-        if (done())
-            return true;
-        std::this_thread::sleep_for(5ms);
-    }
-    return done();
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include <concord/concepts/clock.hpp>
 #include <concord/concepts/hub_store.hpp>
 #include <concord/concepts/resolver.hpp>
+#include <concord/hub/detail/watchers.hpp>
 #include <concord/model/batch.hpp>
 #include <concord/model/filter.hpp>
 #include <concord/model/hlc_clock.hpp>
@@ -158,6 +159,20 @@ public:
     CONCORD_NODISCARD result<std::vector<hub_record>>
     select(std::string_view credentials, std::string_view entity, const filter& where = {});
 
+    /** Online and hybrid modes: calls `notify` after every commit that changed records the
+        principal of `credentials` may read — or must drop (an eviction) — with the hub's
+        latest change sequence and the entities concerned. Commits of `self`'s own pushes
+        are not announced to it. `notify` runs on the committing thread, after the commit,
+        under a lock: it must be quick (post, signal) and must not call into the hub.
+        @returns a handle for `unwatch`; or `unauthenticated`.
+    */
+    CONCORD_NODISCARD result<std::uint64_t>
+    watch(std::string_view credentials, replica_id self,
+          std::function<void(const change_notice&)> notify);
+
+    /// Stops a watch. Once it returns, its `notify` is not running and never runs again.
+    void unwatch(std::uint64_t handle) noexcept { watchers_.remove(handle); }
+
     /// The hub's current time, as a stamp.
     stamp now();
 
@@ -185,6 +200,11 @@ private:
     static const pull_view* view_of(const sync_request& req, std::string_view entity);
     static bool in_view(const pull_view* view, hub_record& h);
     bool readable(const principal& who, hub_record& h) const;
+    bool evicts(transaction& tx, const principal& who, const hub_record& h) const;
+    using notices = std::vector<std::pair<std::uint64_t, change_notice>>;
+    notices prepare_notices(transaction& tx, std::uint64_t before, replica_id sender);
+    void deliver(notices n);
+    static std::uint64_t latest_of(transaction& tx);
 
     hub_options options_;
     [[no_unique_address]] Store store_;
@@ -192,6 +212,7 @@ private:
     [[no_unique_address]] Resolver resolver_;
     std::mutex clock_mutex_;
     hlc<Clock> clock_;
+    detail::watchers watchers_;
 };
 
 } // namespace concord

@@ -89,6 +89,17 @@ struct sync_response {
     friend bool operator==(const sync_response&, const sync_response&) = default;
 };
 
+/** What the hub tells a watching replica (online and hybrid modes) after a commit that changed
+    records the replica's principal may read, or must drop: pull now, up to `latest`.
+    It names no record, so a notice reveals nothing a pull would not.
+*/
+struct change_notice {
+    std::uint64_t latest = 0;          ///< the hub's change sequence after the commit
+    std::vector<std::string> entities; ///< the entities with such changes, in schema order
+
+    friend bool operator==(const change_notice&, const change_notice&) = default;
+};
+
 } // namespace concord
 
 #endif // CONCORD_MODEL_BATCH_HPP

@@ -168,6 +168,8 @@ inline std::string_view error_name(const error_code& ec) noexcept {
         return "LinkInvalid";
     case errc::link_expired:
         return "LinkExpired";
+    case errc::not_connected:
+        return "NotConnected";
     }
     return "Error";
 }

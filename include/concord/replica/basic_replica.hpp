@@ -113,6 +113,72 @@ struct sync_progress {
     }
 };
 
+/** How a replica reaches the hub (`basic_replica::set_mode`).
+
+    | mode      | local copy                                  | local writes                       | hub changes |
+    |-----------|---------------------------------------------|------------------------------------|-------------|
+    | `offline` | the whole scope                             | queued; `sync()` or the timer sends them | pulled by `sync()` |
+    | `online`  | the whole scope, kept current               | pushed at once; refused (`not_connected`) while disconnected | pulled at once on the hub's notice |
+    | `hybrid`  | the last `recent_limit` records used, and every record with pending changes | pushed at once while connected, queued while not | pulled at once for the records held; a record not held is fetched from the hub by `get` |
+
+    Online and hybrid modes need a `watching_transport`. While connected, a worker thread
+    keeps a watch on the hub and syncs whenever a local write or a hub notice calls for it;
+    when an exchange fails or the watch is lost it reconnects with backoff
+    (`replica_options::reconnect_min` doubling to `reconnect_max`, with jitter) and catches up
+    by itself.
+*/
+enum class sync_mode : std::uint8_t { offline, online, hybrid };
+
+/// Where the link to the hub stands, as `replica_options::on_connection` is told.
+enum class connection_state : std::uint8_t {
+    offline,      ///< offline mode: not connecting
+    connecting,   ///< online or hybrid mode, first attempt
+    connected,    ///< watching the hub; the last exchange succeeded
+    disconnected, ///< the link was lost or never came up: reconnecting with backoff
+};
+
+inline const char* to_string(sync_mode m) noexcept {
+    return m == sync_mode::offline ? "offline" : m == sync_mode::online ? "online" : "hybrid";
+}
+
+inline const char* to_string(connection_state c) noexcept {
+    switch (c) {
+    case connection_state::offline:
+        return "offline";
+    case connection_state::connecting:
+        return "connecting";
+    case connection_state::connected:
+        return "connected";
+    case connection_state::disconnected:
+        return "disconnected";
+    }
+    return "?";
+}
+
+/// A pulled change to a record, as a `subscription` is told of it.
+struct record_event {
+    enum class kind : std::uint8_t { created, changed, deleted };
+    std::string entity;
+    std::string id;
+    kind what = kind::changed;
+    std::vector<std::string> columns; ///< the columns whose local value changed, sorted
+    std::optional<record> before;     ///< the local view before (none: created)
+    std::optional<record> now;        ///< the local view after (none: deleted)
+};
+
+/** What the app wants to hear about — the push-notification hook: "a Case's Status changed",
+    "a new Message on my case". Changes that arrive from the hub (never the app's own local
+    writes) to records of `entity` matching `where` (tested on the record after the change,
+    or before it for a deletion) and, for changes, touching one of `columns` (any column when
+    empty). Creations and deletions always qualify.
+*/
+struct subscription {
+    std::string entity;
+    std::vector<std::string> columns;
+    filter where;
+    std::function<void(const record_event&)> notify;
+};
+
 /// How a replica behaves. Defaults are in the comments.
 struct replica_options {
     replica_options() = default;
@@ -145,6 +211,16 @@ struct replica_options {
     /// Called with the result of every sync the auto-sync timer runs (`start_auto_sync`), on
     /// the timer's thread. Empty: results are dropped (the outbox keeps what failed).
     std::function<void(const result<sync_summary>&)> on_auto_sync;
+    /// Hybrid mode: how many recently used records stay local besides those with pending
+    /// changes (10).
+    std::size_t recent_limit = 10;
+    /// Online and hybrid modes: the first wait before reconnecting (100 ms), doubled at each
+    /// failure up to `reconnect_max` (30 s); each wait is jittered by up to a quarter.
+    std::chrono::milliseconds reconnect_min{100};
+    std::chrono::milliseconds reconnect_max{30'000};
+    /// Called with each new connection state, on the replica's worker thread (or the thread
+    /// calling `set_mode`). Empty: not reported; `connection()` still tells.
+    std::function<void(connection_state)> on_connection;
 };
 
 /// Where "go to record" leads: the entry's record, and the local copy to edit (none when the
@@ -217,9 +293,10 @@ public:
     basic_replica(const basic_replica&) = delete;
     basic_replica& operator=(const basic_replica&) = delete;
 
-    /// Stops the auto-sync timer, if running. Must not run on the timer's thread (from
-    /// `on_auto_sync`).
+    /// Stops the auto-sync timer and the online worker, if running. Must not run on their
+    /// threads (from a callback).
     ~basic_replica() {
+        stop_live();
         std::lock_guard control(timer_control_);
         stop_timer();
     }
@@ -297,6 +374,30 @@ public:
         return options_.workplace;
     }
 
+    /** Switches between offline, online and hybrid modes (see `sync_mode`). Online and hybrid
+        start a worker that connects, syncs at once, and keeps the replica current; offline
+        stops it (pending changes stay in the outbox). Must not be called from a callback.
+        @returns `unsupported` for online or hybrid when `Transport` is no
+        `watching_transport`.
+    */
+    CONCORD_NODISCARD result<void> set_mode(sync_mode m);
+
+    /// The mode `set_mode` chose (offline at first).
+    sync_mode mode() const noexcept { return mode_.load(); }
+
+    /// The link to the hub now.
+    connection_state connection() const noexcept { return state_.load(); }
+
+    /** Registers `s` (see `subscription`); its `notify` runs on the syncing thread after the
+        pulled page is committed, outside every lock of the replica.
+        @returns a handle for `unobserve`; or `unknown_entity`, `unknown_column`,
+        `invalid_filter`.
+    */
+    CONCORD_NODISCARD result<std::uint64_t> observe(subscription s);
+
+    /// Forgets a subscription.
+    void unobserve(std::uint64_t handle);
+
     /// The time of the last completed sync and the entries awaiting the user.
     sync_log_view sync_log();
 
@@ -338,18 +439,38 @@ public:
 
 private:
     using transaction = typename Store::transaction;
+    using held_ids = std::unordered_map<std::string, std::vector<std::string>>;
 
     void write(transaction& tx, replica_state& st, change c);
     result<void> write_existing(change c);
     result<sync_summary> apply(const sync_request& req, sync_response& resp, sync_summary& sum,
-                               std::optional<detail::sweep_set>& sweep);
-    pull_request pull_from(std::uint64_t after) const;
+                               std::optional<detail::sweep_set>& sweep,
+                               std::vector<record_event>& events);
+    pull_request pull_from(std::uint64_t after, const held_ids* held = nullptr) const;
     static result<void> check_workplace(const schema& s, const concord::workplace& w);
     void report(const sync_progress& p) const {
         if (options_.on_progress)
             options_.on_progress(p);
     }
     void rebase(transaction& tx, hub_record h);
+    result<sync_summary> sync_locked(std::vector<record_event>& events);
+    void note(transaction& tx, const hub_record& h, std::vector<record_event>& events,
+              std::optional<record> before);
+    void publish(const std::vector<record_event>& events);
+    bool observed(std::string_view entity);
+    // Online and hybrid modes (replica/impl/live.hpp).
+    void live_loop();
+    void stop_live();
+    void poke();
+    void set_state(connection_state s);
+    bool refuses_writes() const noexcept {
+        return mode_.load() == sync_mode::online && state_.load() != connection_state::connected;
+    }
+    void touch(std::string_view entity, std::string_view id);
+    void trim();
+    result<std::optional<record>> fetch(std::string_view entity, std::string_view id);
+    result<std::vector<record>> fetch_all(std::string_view entity, const filter& f);
+    std::optional<held_ids> held();
     std::int64_t now_ms() const { return clock_.physical_ms(); }
 
     replica_options options_;
@@ -369,11 +490,33 @@ private:
 
     std::atomic<std::thread::id> timer_id_{}; // the timer thread, while it runs
 
+    // Online and hybrid modes: a worker thread woken by local writes, hub notices and a lost
+    // watch. Never hold live_mutex_ while calling the transport's watch / unwatch: their
+    // callbacks take it.
+    std::atomic<sync_mode> mode_{sync_mode::offline};
+    std::atomic<connection_state> state_{connection_state::offline};
+    std::mutex live_control_; // serialises set_mode and destruction
+    std::mutex live_mutex_;
+    std::condition_variable live_wake_;
+    bool live_stop_ = false, live_dirty_ = false, live_lost_ = false;
+    std::thread live_;
+    std::mutex state_mutex_; // orders on_connection calls
+
+    // Hybrid mode: the records used most recently, newest first.
+    std::mutex recent_mutex_;
+    std::vector<std::pair<std::string, std::string>> recent_;
+
+    std::mutex observers_mutex_;
+    std::vector<std::pair<std::uint64_t, subscription>> observers_;
+    std::uint64_t next_observer_ = 1;
+    std::atomic<bool> observing_{false};
+
     void stop_timer();
 };
 
 } // namespace concord
 
 #include <concord/replica/impl/basic_replica.hpp>
+#include <concord/replica/impl/live.hpp>
 
 #endif // CONCORD_REPLICA_BASIC_REPLICA_HPP

@@ -9,6 +9,8 @@
 #include <concord/concepts/transport.hpp>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -39,7 +41,8 @@ struct fault_plan {
     the fault plan and the counters.
 
     @tparam Hub a type with `result<sync_response> sync(const sync_request&)`, e.g. a
-    `basic_hub`. The hub must outlive the transport.
+    `basic_hub` (and, for `watch`, its `watch` / `unwatch`). The hub must outlive the
+    transport.
 
     Thread safety: safe.
 */
@@ -47,6 +50,8 @@ template <class Hub>
 class loopback_transport {
     struct shared {
         std::mutex mutex;
+        std::optional<std::uint64_t> watch; // the hub's handle of this transport's watch
+        std::function<void()> on_lost;
         fault_plan plan;
         std::mt19937_64 rng;
         bool offline = false;
@@ -98,10 +103,70 @@ public:
         s_->rng.seed(p.seed);
     }
 
-    /// While offline, every exchange fails before reaching the hub.
-    void set_offline(bool offline) {
+    /** Opens the watch (online and hybrid modes) with `Hub::watch`: notices come on the
+        committing thread. Fails like an exchange while offline.
+    */
+    result<void> watch(const watch_request& w, std::function<void(const change_notice&)> on_notice,
+                       std::function<void()> on_lost) {
+        unwatch();
+        {
+            std::lock_guard lock(s_->mutex);
+            if (s_->offline)
+                return error(errc::transport_failed, "loopback: offline, no watch");
+        }
+        auto h = hub_->watch(w.credentials, w.replica, std::move(on_notice));
+        if (!h)
+            return h.error();
         std::lock_guard lock(s_->mutex);
-        s_->offline = offline;
+        s_->watch = *h;
+        s_->on_lost = std::move(on_lost);
+        return {};
+    }
+
+    /// Closes the watch; no callback runs once it returns.
+    void unwatch() {
+        std::optional<std::uint64_t> h;
+        {
+            std::lock_guard lock(s_->mutex);
+            h = std::exchange(s_->watch, std::nullopt);
+            s_->on_lost = nullptr;
+        }
+        if (h)
+            hub_->unwatch(*h);
+    }
+
+    /// Whether a watch is open.
+    bool watching() const {
+        std::lock_guard lock(s_->mutex);
+        return s_->watch.has_value();
+    }
+
+    /** While offline, every exchange fails before reaching the hub, and an open watch is lost
+        (its `on_lost` runs, here on the calling thread), as when the network goes away.
+    */
+    void set_offline(bool offline) {
+        {
+            std::lock_guard lock(s_->mutex);
+            s_->offline = offline;
+        }
+        if (offline)
+            drop_watch();
+    }
+
+    /// Loses the watch alone (a dropped WebSocket while requests still go through).
+    void drop_watch() {
+        std::optional<std::uint64_t> h;
+        std::function<void()> lost;
+        {
+            std::lock_guard lock(s_->mutex);
+            h = std::exchange(s_->watch, std::nullopt);
+            lost = std::exchange(s_->on_lost, nullptr);
+        }
+        if (!h)
+            return;
+        hub_->unwatch(*h);
+        if (lost)
+            lost();
     }
 
     /// Exchanges attempted so far.

@@ -38,6 +38,8 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
     try {
         sync_response resp;
         auto tx = store_.begin();
+        const bool watched = watchers_.active();
+        const std::uint64_t before = watched ? latest_of(tx) : 0;
         if (req.acknowledged > 0)
             tx.acknowledge(req.replica, req.acknowledged);
         resp.outcomes.reserve(req.push.size());
@@ -69,7 +71,9 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
         }
         if (req.pull)
             pull(tx, *who, req, resp);
+        auto n = watched ? prepare_notices(tx, before, req.replica) : notices{};
         tx.commit();
+        deliver(std::move(n));
         resp.hub_time = now();
         resp.administrator_email = options_.administrator_email;
         return resp;
@@ -113,13 +117,7 @@ void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const prin
         if constexpr (tracks_scope<Access>) {
             if (after == 0)
                 continue; // a replica pulling from the start holds nothing to evict
-            // Every departure counts, not only those after the cursor: the version that moved
-            // the record may have been superseded before the replica's pull reached it.
-            const auto moved = tx.departures(row.entity, row.id);
-            if (std::any_of(moved.begin(), moved.end(), [&](const departure& d) {
-                    return access_.may_read(who,
-                                            hub_record{d.entity, d.id, d.before, false, d.seq});
-                }))
+            if (evicts(tx, who, row))
                 resp.rows.push_back(hub_record{row.entity, row.id, {}, true, row.seq});
         }
     }
@@ -137,9 +135,14 @@ auto basic_hub<Store, Access, Clock, Resolver>::in_transaction(std::string_view 
         return who.error();
     try {
         auto tx = store_.begin();
+        const bool watched = watchers_.active();
+        const std::uint64_t before = watched ? latest_of(tx) : 0;
         auto r = f(tx, *who);
-        if (r)
+        if (r) {
+            auto n = watched ? prepare_notices(tx, before, options_.id) : notices{};
             tx.commit();
+            deliver(std::move(n));
+        }
         return r;
     } catch (const boost::system::system_error& e) {
         return error(e.code(), std::string("hub store: ") + e.what());
@@ -279,6 +282,87 @@ bool basic_hub<Store, Access, Clock, Resolver>::in_view(const pull_view* view, h
                      ? h.fields.erase(it)
                      : std::next(it);
     return true;
+}
+
+// Whether `who`, who may not read `h`, could read a former version of it: then it holds a copy
+// to drop. Every departure counts, not only those after a cursor: the version that moved the
+// record may have been superseded before the replica's pull reached it.
+template <class Store, class Access, class Clock, class Resolver>
+bool basic_hub<Store, Access, Clock, Resolver>::evicts(transaction& tx, const principal& who,
+                                                       const hub_record& h) const {
+    if constexpr (tracks_scope<Access>) {
+        const auto moved = tx.departures(h.entity, h.id);
+        return std::any_of(moved.begin(), moved.end(), [&](const departure& d) {
+            return access_.may_read(who, hub_record{d.entity, d.id, d.before, false, d.seq});
+        });
+    } else {
+        (void)tx, (void)who, (void)h;
+        return false;
+    }
+}
+
+template <class Store, class Access, class Clock, class Resolver>
+result<std::uint64_t>
+basic_hub<Store, Access, Clock, Resolver>::watch(std::string_view credentials, replica_id self,
+                                                 std::function<void(const change_notice&)> notify) {
+    auto who = access_.authenticate(credentials);
+    if (!who)
+        return who.error();
+    return watchers_.add(std::move(*who), self, std::move(notify));
+}
+
+// The hub's latest change sequence, as `tx` sees it.
+template <class Store, class Access, class Clock, class Resolver>
+std::uint64_t basic_hub<Store, Access, Clock, Resolver>::latest_of(transaction& tx) {
+    return tx.changes_after(0, 0, {}).latest; // an empty page still tells the latest
+}
+
+// Before the commit, while the transaction still sees its own rows: which watcher the rows
+// written since `before` concern. Only entity names travel, never ids or values.
+template <class Store, class Access, class Clock, class Resolver>
+typename basic_hub<Store, Access, Clock, Resolver>::notices
+basic_hub<Store, Access, Clock, Resolver>::prepare_notices(transaction& tx, std::uint64_t before,
+                                                           replica_id sender) {
+    notices out;
+    constexpr std::size_t all = std::size_t{1} << 30; // a commit never writes that many rows
+    const change_page page = tx.changes_after(before, all, {});
+    if (page.rows.empty())
+        return out;
+    const std::uint64_t latest = std::max(page.latest, page.cursor);
+    watchers_.for_each([&](detail::watchers::entry& w) {
+        if (w.self == sender)
+            return;
+        change_notice n{latest, {}};
+        for (const entity_schema& es : options_.schema.entities()) {
+            const bool concerned = std::any_of(page.rows.begin(), page.rows.end(), [&](auto& row) {
+                if (row.entity != es.name)
+                    return false;
+                hub_record copy = row;
+                return readable(w.who, copy) || evicts(tx, w.who, row);
+            });
+            if (concerned)
+                n.entities.push_back(es.name);
+        }
+        if (!n.entities.empty())
+            out.emplace_back(w.handle, std::move(n));
+    });
+    return out;
+}
+
+// After the commit: tells each concerned watcher still registered.
+template <class Store, class Access, class Clock, class Resolver>
+void basic_hub<Store, Access, Clock, Resolver>::deliver(notices n) {
+    if (n.empty())
+        return;
+    watchers_.for_each([&](detail::watchers::entry& w) {
+        for (const auto& [handle, notice] : n)
+            if (handle == w.handle) {
+                try {
+                    w.notify(notice);
+                } catch (...) { // a watcher's failure is its own; the commit stands
+                }
+            }
+    });
 }
 
 // Whether `h` may reach `who`; if so, `h` is reduced to the columns `who` may read.

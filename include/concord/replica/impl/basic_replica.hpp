@@ -102,6 +102,9 @@ void basic_replica<Store, Transport, Clock>::write(transaction& tx, replica_stat
         tx.erase(c.entity, c.record_id);
     tx.push(c);
     tx.save_state(st);
+    // Online and hybrid modes push at once: the worker's sync starts its transaction after
+    // this one commits (store transactions are serialised).
+    poke();
 }
 
 template <class Store, class Transport, class Clock>
@@ -122,6 +125,8 @@ result<std::string> basic_replica<Store, Transport, Clock>::insert(std::string_v
     const std::string where = std::string(entity) + " " + id;
     if (auto v = validate_fields(*es, fields, operation::insert, where); !v)
         return v.error();
+    if (refuses_writes())
+        return error(errc::not_connected, where + ": online mode, and the hub is not reachable");
     try {
         auto tx = store_.begin();
         if (tx.get(entity, id))
@@ -130,6 +135,7 @@ result<std::string> basic_replica<Store, Transport, Clock>::insert(std::string_v
         change c{{}, operation::insert, std::string(entity), id, {}, std::move(fields)};
         write(tx, st, std::move(c));
         tx.commit();
+        touch(entity, id);
         return id;
     } catch (const boost::system::system_error& e) {
         return error(e.code(), where + ": " + e.what());
@@ -170,13 +176,21 @@ result<void> basic_replica<Store, Transport, Clock>::remove(std::string_view ent
 template <class Store, class Transport, class Clock>
 result<void> basic_replica<Store, Transport, Clock>::write_existing(change c) {
     const std::string where = c.entity + " " + c.record_id;
+    if (refuses_writes())
+        return error(errc::not_connected, where + ": online mode, and the hub is not reachable");
+    // Hybrid mode: a record not held locally is fetched first (a read, as `get` does).
+    if (mode_.load() == sync_mode::hybrid)
+        if (auto r = get(c.entity, c.record_id); !r)
+            return r.error();
     try {
         auto tx = store_.begin();
         if (!tx.get(c.entity, c.record_id))
             return error(errc::record_not_found, where + ": no such record");
         replica_state st = tx.state();
+        const std::string entity = c.entity, id = c.record_id;
         write(tx, st, std::move(c));
         tx.commit();
+        touch(entity, id);
         return {};
     } catch (const boost::system::system_error& e) {
         return error(e.code(), where + ": " + e.what());
@@ -189,9 +203,23 @@ result<record> basic_replica<Store, Transport, Clock>::get(std::string_view enti
     if (options_.schema.find(entity) == nullptr)
         return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
     try {
-        auto tx = store_.begin();
-        if (auto r = tx.get(entity, id))
+        std::optional<record> r;
+        {
+            auto tx = store_.begin();
+            r = tx.get(entity, id);
+        }
+        // Hybrid mode holds only recent records: while connected, ask the hub for others.
+        if (!r && mode_.load() == sync_mode::hybrid &&
+            state_.load() == connection_state::connected) {
+            auto fetched = fetch(entity, id);
+            if (!fetched)
+                return fetched.error();
+            r = std::move(*fetched);
+        }
+        if (r) {
+            touch(entity, id);
             return std::move(*r);
+        }
         return error(errc::record_not_found,
                      std::string(entity) + " " + std::string(id) + ": no such record");
     } catch (const boost::system::system_error& e) {
@@ -207,6 +235,9 @@ result<std::vector<record>> basic_replica<Store, Transport, Clock>::find(std::st
         return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
     if (auto v = f.validate(*es); !v)
         return v.error();
+    // Hybrid mode, connected: the hub's records, with the local view of those held here.
+    if (mode_.load() == sync_mode::hybrid && state_.load() == connection_state::connected)
+        return fetch_all(entity, f);
     try {
         auto tx = store_.begin();
         return tx.find(entity, f);
@@ -223,7 +254,20 @@ std::vector<change> basic_replica<Store, Transport, Clock>::pending() {
 
 template <class Store, class Transport, class Clock>
 result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
-    std::lock_guard sync_lock(sync_mutex_);
+    std::vector<record_event> events;
+    auto r = [&] {
+        std::lock_guard sync_lock(sync_mutex_);
+        return sync_locked(events);
+    }();
+    publish(events); // outside every lock: a subscriber may read, write or fetch
+    if (r && mode_.load() == sync_mode::hybrid)
+        trim();
+    return r;
+}
+
+template <class Store, class Transport, class Clock>
+result<sync_summary>
+basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& events) {
     sync_summary sum;
     // Changes made while this sync runs wait for the next one: the loop ends once the changes
     // that were pending at the start are answered and the last page is in.
@@ -242,6 +286,10 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
     // While a page is applied, the next one is already on its way (pull-only rounds): the hub
     // reads and encodes page n+1 while this replica writes page n.
     std::optional<detail::sweep_set> sweep; // while re-syncing: the ids not received again
+    // Hybrid mode pulls only the records it holds (the recent ones and those with pending
+    // changes), as they were when this sync started.
+    const std::optional<held_ids> holding = held();
+    const held_ids* hold = holding ? &*holding : nullptr;
     std::optional<std::future<result<sync_response>>> prefetched;
     std::shared_ptr<const sync_request> prefetched_req;
     sync_request req;
@@ -266,7 +314,7 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
                 // A re-sync that did not finish starts over: what it received before is only
                 // known to the sweep set this call has not built yet.
                 const std::uint64_t from = st.resync && !sweep ? 0 : st.cursor;
-                req.pull = pull_from(from);
+                req.pull = pull_from(from, hold);
             } catch (const boost::system::system_error& e) {
                 return error(e.code(), e.what());
             }
@@ -288,12 +336,12 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::sync() {
             next->credentials = req.credentials;
             next->acknowledged = req.acknowledged;
             next->scope = resp->scope;
-            next->pull = pull_from(resp->cursor);
+            next->pull = pull_from(resp->cursor, hold);
             prefetched_req = next;
             prefetched =
                 std::async(std::launch::async, [this, next] { return transport_.exchange(*next); });
         }
-        if (auto applied = apply(req, *resp, sum, sweep); !applied) {
+        if (auto applied = apply(req, *resp, sum, sweep, events); !applied) {
             if (prefetched)
                 prefetched->wait(); // the transport is ours again before we return
             return applied.error();
@@ -318,7 +366,8 @@ template <class Store, class Transport, class Clock>
 result<sync_summary>
 basic_replica<Store, Transport, Clock>::apply(const sync_request& req, sync_response& resp,
                                               sync_summary& sum,
-                                              std::optional<detail::sweep_set>& sweep) {
+                                              std::optional<detail::sweep_set>& sweep,
+                                              std::vector<record_event>& events) {
     if (resp.outcomes.size() != req.push.size())
         return error(errc::protocol_error,
                      "the hub answered " + std::to_string(resp.outcomes.size()) + " outcomes for " +
@@ -382,8 +431,17 @@ basic_replica<Store, Transport, Clock>::apply(const sync_request& req, sync_resp
                     if (auto it = sweep->find(h.entity); it != sweep->end())
                         it->second.erase(h.id);
         }
-        for (hub_record& h : resp.rows) // the rows are ours: moved into the store, not copied
+        const bool watching = observing_.load();
+        for (hub_record& h : resp.rows) { // the rows are ours: moved into the store, not copied
+            if (watching && observed(h.entity)) {
+                auto before = tx.get(h.entity, h.id);
+                const hub_record key{h.entity, h.id, {}, h.deleted, h.seq};
+                rebase(tx, std::move(h));
+                note(tx, key, events, std::move(before));
+                continue;
+            }
             rebase(tx, std::move(h));
+        }
         sum.pulled += resp.rows.size();
         if (req.pull) {
             // A re-sync moves the cursor back to the start; otherwise it only moves forward.
@@ -438,11 +496,27 @@ void basic_replica<Store, Transport, Clock>::rebase(transaction& tx, hub_record 
 }
 
 template <class Store, class Transport, class Clock>
-pull_request basic_replica<Store, Transport, Clock>::pull_from(std::uint64_t after) const {
+pull_request basic_replica<Store, Transport, Clock>::pull_from(std::uint64_t after,
+                                                               const held_ids* held) const {
     pull_request p{after, options_.pull_limit, options_.entities, {}};
     if (options_.workplace)
         for (const auto& e : options_.workplace->entities)
             p.views.push_back(pull_view{e.where, e.columns});
+    if (held != nullptr) {
+        // Hybrid mode: only the records held, within the workplace's view when there is one.
+        p.views.resize(p.entities.size());
+        for (std::size_t i = 0; i < p.entities.size(); ++i) {
+            filter ids = where("Id").is_null(); // matches nothing: no record has a null Id
+            bool first = true;
+            if (auto it = held->find(p.entities[i]); it != held->end())
+                for (const std::string& id : it->second) {
+                    filter eq = where("Id") == id;
+                    ids = first ? std::move(eq) : std::move(ids) || std::move(eq);
+                    first = false;
+                }
+            p.views[i].where = std::move(p.views[i].where) && std::move(ids);
+        }
+    }
     return p;
 }
 
@@ -704,6 +778,9 @@ result<void> basic_replica<Store, Transport, Clock>::revert(std::uint64_t entry)
 template <class Store, class Transport, class Clock>
 result<void> basic_replica<Store, Transport, Clock>::retry(std::uint64_t entry,
                                                            boost::json::object edits) {
+    if (refuses_writes())
+        return error(errc::not_connected,
+                     "entry " + std::to_string(entry) + ": online mode, and the hub is not reachable");
     try {
         auto tx = store_.begin();
         auto e = detail::find_entry(tx, entry);
