@@ -23,6 +23,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -143,6 +145,9 @@ private:
 
     template <class Stream>
     boost::asio::awaitable<void> serve(Stream& stream);
+    template <class Stream>
+    boost::asio::awaitable<void> watch(Stream&& stream, request req,
+                                       std::shared_ptr<session> self);
     boost::asio::awaitable<void> accept_loop();
     reply route(const request& req);
     reply dataservice(const request& req, std::string_view contract);
@@ -167,5 +172,6 @@ private:
 } // namespace concord
 
 #include <concord/server/impl/http_server.hpp>
+#include <concord/server/impl/watch.hpp>
 
 #endif // CONCORD_SERVER_HTTP_SERVER_HPP

@@ -12,28 +12,153 @@
 #include <concord/server/detail/auth_http.hpp>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 namespace concord {
+
+namespace detail {
+
+/** One watch of an `http_transport`: a WebSocket read on its own thread. Destroying it closes
+    the socket and joins the thread, so no callback runs afterwards.
+*/
+class websocket_watch {
+public:
+    websocket_watch(std::function<void(const change_notice&)> on_notice,
+                    std::function<void()> on_lost)
+        : on_notice_(std::move(on_notice))
+        , on_lost_(std::move(on_lost)) {}
+
+    websocket_watch(const websocket_watch&) = delete;
+    websocket_watch& operator=(const websocket_watch&) = delete;
+
+    ~websocket_watch() {
+        closing_ = true;
+        boost::asio::post(io, [this] {
+            boost::system::error_code ignored;
+            if (plain_)
+                boost::beast::get_lowest_layer(*plain_).socket().close(ignored);
+            if (secure_)
+                boost::beast::get_lowest_layer(*secure_).socket().close(ignored);
+        });
+        if (thread_.joinable())
+            thread_.join();
+    }
+
+    /// Upgrades the connected `stream` to the WebSocket, then starts reading on the thread.
+    template <class Stream>
+    result<void> open(Stream&& stream, const std::string& host, const std::string& target,
+                      const std::string& credentials, std::chrono::milliseconds timeout) {
+        namespace websocket = boost::beast::websocket;
+        using plain_stream = std::decay_t<Stream>;
+        auto& ws = [&]() -> websocket::stream<plain_stream>& {
+            if constexpr (std::is_same_v<plain_stream, boost::beast::tcp_stream>)
+                return plain_.emplace(std::move(stream));
+            else
+                return secure_.emplace(std::move(stream));
+        }();
+        boost::beast::get_lowest_layer(ws).expires_never();
+        websocket::stream_base::timeout t{};
+        t.handshake_timeout = timeout;
+        t.idle_timeout = std::chrono::seconds(30);
+        t.keep_alive_pings = true;
+        ws.set_option(t);
+        ws.set_option(websocket::stream_base::decorator([credentials](websocket::request_type& r) {
+            r.set(boost::beast::http::field::user_agent, "concord");
+            if (!credentials.empty())
+                r.set(boost::beast::http::field::authorization, "Bearer " + credentials);
+        }));
+        websocket::response_type res;
+        boost::system::error_code ec;
+        ws.async_handshake(res, host, target, [&](boost::system::error_code e) { ec = e; });
+        io.restart();
+        io.run();
+        if (ec) {
+            if (res.result() == boost::beast::http::status::unauthorized)
+                return error(errc::unauthenticated, "the hub refused the watch's credentials");
+            return error(ec == boost::beast::error::timeout ? errc::timeout
+                                                            : errc::transport_failed,
+                         "opening the watch at " + host + target + ": " + ec.message() +
+                             (res.result_int() != 0 ? " (HTTP " +
+                                                          std::to_string(res.result_int()) + ")"
+                                                    : std::string()));
+        }
+        read(ws);
+        io.restart();
+        thread_ = std::thread([this] { io.run(); });
+        return {};
+    }
+
+    boost::asio::io_context io;
+
+private:
+    template <class WS>
+    void read(WS& ws) {
+        buffer_.clear();
+        ws.async_read(buffer_, [this, &ws](boost::system::error_code ec, std::size_t) {
+            if (ec) {
+                if (!closing_ && on_lost_)
+                    on_lost_();
+                return;
+            }
+            change_notice n;
+            boost::system::error_code pec;
+            auto v = boost::json::parse(boost::beast::buffers_to_string(buffer_.data()), pec);
+            // A notice that cannot be read still says "pull now".
+            if (!pec && v.is_object()) {
+                if (auto* l = v.as_object().if_contains("latest"); l && l->is_uint64())
+                    n.latest = l->get_uint64();
+                else if (l && l->is_int64() && l->get_int64() >= 0)
+                    n.latest = static_cast<std::uint64_t>(l->get_int64());
+                if (auto* es = v.as_object().if_contains("entities"); es && es->is_array())
+                    for (const auto& e : es->get_array())
+                        if (e.is_string())
+                            n.entities.emplace_back(e.get_string());
+            }
+            if (on_notice_)
+                on_notice_(n);
+            read(ws);
+        });
+    }
+
+    std::function<void(const change_notice&)> on_notice_;
+    std::function<void()> on_lost_;
+    std::optional<boost::beast::websocket::stream<boost::beast::tcp_stream>> plain_;
+    std::optional<
+        boost::beast::websocket::stream<boost::beast::ssl_stream<boost::beast::tcp_stream>>>
+        secure_;
+    boost::beast::flat_buffer buffer_;
+    std::atomic<bool> closing_{false};
+    std::thread thread_;
+};
+
+} // namespace detail
 
 /// Where and how an `http_transport` reaches its hub. Defaults are in the comments.
 struct http_transport_options {
@@ -55,6 +180,8 @@ struct http_transport_options {
     std::string ca_file;
     /// Verify the hub's certificate and host name (on by default; turn off only in tests).
     bool verify_peer = true;
+    /// The watch endpoint (WebSocket) of online and hybrid modes.
+    std::string watch_path = "/0/concord/watch";
 };
 
 /** A `transport` over HTTP/1.1 keep-alive or HTTPS: one sync round is one POST of one
@@ -150,6 +277,37 @@ public:
         return last;
     }
 
+    /** Opens the watch (online and hybrid modes): a WebSocket to `watch_path` on its own
+        connection and thread, authenticated like an exchange with `w.credentials`. Notices and
+        the loss of the connection (a closed socket, or no answer to pings for 30 s) come on
+        that thread.
+        @returns `transport_failed` / `timeout` when the hub cannot be reached,
+        `unauthenticated` when it refuses the credentials (401).
+    */
+    result<void> watch(const watch_request& w, std::function<void(const change_notice&)> on_notice,
+                       std::function<void()> on_lost) {
+        unwatch();
+        auto ch = std::make_unique<detail::websocket_watch>(std::move(on_notice),
+                                                             std::move(on_lost));
+        std::optional<boost::beast::tcp_stream> plain;
+        std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> secure;
+        if (auto c = p_->open(ch->io, plain, secure); !c)
+            return c.error();
+        const std::string host = p_->host + ":" + p_->port;
+        const std::string target = p_->options.watch_path + "?replica=" + to_string(w.replica);
+        auto opened = secure ? ch->open(std::move(*secure), host, target, w.credentials,
+                                        p_->options.connect_timeout)
+                             : ch->open(std::move(*plain), host, target, w.credentials,
+                                        p_->options.connect_timeout);
+        if (!opened)
+            return opened.error();
+        watch_ = std::move(ch);
+        return {};
+    }
+
+    /// Closes the watch; no callback runs once it returns.
+    void unwatch() { watch_.reset(); }
+
     /// Connections opened so far (1 when keep-alive held for every exchange).
     std::size_t connections() const noexcept { return p_->connections; }
 
@@ -241,47 +399,54 @@ private:
 
         // Runs the async operations started since, for at most `limit`: Beast's stream
         // timeouts end them when they overrun.
-        void run() {
-            io.restart();
-            io.run();
+        void run() { run_on(io); }
+        static void run_on(boost::asio::io_context& ctx) {
+            ctx.restart();
+            ctx.run();
         }
 
-        result<void> connect() {
+        result<void> connect() { return open(io, plain, secure); }
+
+        // Connects a new stream on `ctx`: `plain_out`, or `secure_out` after the TLS handshake.
+        result<void> open(boost::asio::io_context& ctx,
+                          std::optional<boost::beast::tcp_stream>& plain_out,
+                          std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>>&
+                              secure_out) {
             namespace net = boost::asio;
             if (ca_error)
                 return error(errc::transport_failed,
                              "reading the trusted CAs: " + ca_error.message());
             boost::system::error_code ec;
-            net::ip::tcp::resolver resolver(io);
+            net::ip::tcp::resolver resolver(ctx);
             auto endpoints = resolver.resolve(host, port, ec);
             if (ec)
                 return error(errc::transport_failed, "resolving " + host + ": " + ec.message());
-            boost::beast::tcp_stream tcp(io);
+            boost::beast::tcp_stream tcp(ctx);
             tcp.expires_after(options.connect_timeout);
             tcp.async_connect(endpoints, [&](boost::system::error_code e, const auto&) { ec = e; });
-            run();
+            run_on(ctx);
             if (ec)
                 return error(ec == boost::beast::error::timeout ? errc::timeout
                                                                 : errc::transport_failed,
                              "connecting to " + host + ":" + port + ": " + ec.message());
             ++connections;
             if (!tls) {
-                plain.emplace(std::move(tcp));
+                plain_out.emplace(std::move(tcp));
                 return {};
             }
-            secure.emplace(std::move(tcp), *ssl);
+            auto& tls_stream = secure_out.emplace(std::move(tcp), *ssl);
             // SNI; SSL_set_tlsext_host_name is a macro with a C cast, so call what it expands to.
-            if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+            if (SSL_ctrl(tls_stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
                          TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str())) != 1)
                 return error(errc::transport_failed, "setting the TLS server name");
             if (options.verify_peer)
-                secure->set_verify_callback(net::ssl::host_name_verification(host));
-            boost::beast::get_lowest_layer(*secure).expires_after(options.connect_timeout);
-            secure->async_handshake(net::ssl::stream_base::client,
+                tls_stream.set_verify_callback(net::ssl::host_name_verification(host));
+            boost::beast::get_lowest_layer(tls_stream).expires_after(options.connect_timeout);
+            tls_stream.async_handshake(net::ssl::stream_base::client,
                                     [&](boost::system::error_code e) { ec = e; });
-            run();
+            run_on(ctx);
             if (ec) {
-                secure.reset();
+                secure_out.reset();
                 return error(errc::transport_failed,
                              "TLS handshake with " + host + ": " + ec.message());
             }
@@ -356,14 +521,15 @@ private:
         std::optional<boost::beast::tcp_stream> plain;
         std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> secure;
         boost::beast::flat_buffer buffer;
-        std::size_t connections = 0;
+        std::atomic<std::size_t> connections{0}; // the watch connects on another thread
         std::size_t retries = 0;
     };
 
     std::unique_ptr<impl> p_;
+    std::unique_ptr<detail::websocket_watch> watch_;
 };
 
-static_assert(transport<http_transport>);
+static_assert(watching_transport<http_transport>);
 
 } // namespace concord
 

@@ -120,6 +120,46 @@ inline std::optional<std::string_view> cookie_value(std::string_view header,
     return std::nullopt;
 }
 
+// A request's credentials: the bearer token, or the login cookie when there is no
+// Authorization header at all.
+template <class Request>
+std::string_view request_credentials(const Request& req) {
+    namespace http = boost::beast::http;
+    if (auto auth = req.find(http::field::authorization); auth != req.end())
+        return bearer_token(auth->value());
+    const auto [first, last] = req.equal_range(http::field::cookie);
+    for (auto it = first; it != last; ++it)
+        if (auto v = cookie_value(it->value(), token_cookie))
+            return *v;
+    return {};
+}
+
+// Whether `target` is the watch endpoint, `[/0]/concord/watch` (case-insensitive).
+inline bool is_watch_path(std::string_view target) {
+    auto parts = path_segments(target_path(target));
+    std::size_t first = !parts.empty() && parts.front() == "0" ? 1 : 0;
+    return parts.size() == first + 2 && iequals(parts[first], "concord") &&
+           iequals(parts[first + 1], "watch");
+}
+
+// The value of query parameter `name` of `target` (no percent-decoding: the values concord
+// puts there are hex digits); empty when absent.
+inline std::string_view query_value(std::string_view target, std::string_view name) {
+    const auto q = target.find('?');
+    if (q == std::string_view::npos)
+        return {};
+    std::string_view rest = target.substr(q + 1);
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        const auto eq = pair.find('=');
+        if (pair.substr(0, eq) == name)
+            return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    }
+    return {};
+}
+
 // "2026-03-01T12:00:00Z": whole seconds, UTC.
 inline std::string iso8601_utc(std::chrono::system_clock::time_point t) {
     using namespace std::chrono;

@@ -230,6 +230,14 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
             res.result(http::status::bad_request);
             res.body() = detail::status_body("MalformedHttp", ec.message());
             close = true;
+        } else if (boost::beast::websocket::is_upgrade(parser.get()) &&
+                   detail::is_watch_path(parser.get().target())) {
+            // The connection becomes a watch (online and hybrid modes) until either side
+            // closes it; its HTTP exchange ends here.
+            --active_;
+            self->busy = false;
+            co_await watch(std::move(stream), parser.release(), self);
+            co_return;
         } else {
             const auto& req = parser.get();
             reply a;
@@ -287,18 +295,7 @@ template <class Hub>
 typename http_server<Hub>::reply http_server<Hub>::dataservice(const request& req,
                                                                std::string_view contract) {
     namespace http = boost::beast::http;
-    // The bearer token, or the login cookie when there is no Authorization header at all.
-    std::string_view credentials;
-    if (auto auth = req.find(http::field::authorization); auth != req.end()) {
-        credentials = detail::bearer_token(auth->value());
-    } else {
-        const auto [first, last] = req.equal_range(http::field::cookie);
-        for (auto it = first; it != last; ++it)
-            if (auto v = detail::cookie_value(it->value(), detail::token_cookie)) {
-                credentials = *v;
-                break;
-            }
-    }
+    const std::string_view credentials = detail::request_credentials(req);
     const auto refused = [&](const error& e) {
         boost::json::object rs{
             {"ErrorCode", protocol::error_name(e.code)},
