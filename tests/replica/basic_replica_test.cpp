@@ -504,9 +504,12 @@ TEST_CASE("replica: retry with edits after a validation rejection", "[replica][s
         CHECK(o.field == v.column);
         CHECK_FALSE(o.hub_copy);
 
-        // Edits that the replica's own schema refuses are refused, and the entry stays.
-        CHECK(b.retry(entries.front().id, obj{{"Priority", "high"}}).error() ==
-              errc::type_mismatch);
+        // The replica adopted the hub's schema with that sync; edits it refuses are refused,
+        // and the entry stays.
+        CHECK(*b.schema() == v.hub_schema);
+        obj bad = v.edits;
+        bad["Priority"] = "high";
+        CHECK(b.retry(entries.front().id, bad).error() == errc::type_mismatch);
         CHECK(b.sync_log().entries.size() == 1);
 
         w.clock.advance(1000);

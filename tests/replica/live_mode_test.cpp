@@ -163,8 +163,9 @@ TEST_CASE("online: a change on one replica reaches another within 200 ms, unaske
         obj f = new_case("C-" + std::to_string(i));
         f["Id"] = guid(i);
         const auto start = std::chrono::steady_clock::now();
-        REQUIRE(i % 2 == 1 ? a.insert("Case", f) : b.insert("Case", f));
-        test_replica& other = i % 2 == 1 ? b : a;
+        const bool from_a = i % 2 == 1;
+        REQUIRE((from_a ? a : b).insert("Case", f));
+        test_replica& other = from_a ? b : a;
         REQUIRE(eventually([&] { return other.get("Case", guid(i)).has_value(); }, 1s));
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                                start)

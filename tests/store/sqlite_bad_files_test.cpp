@@ -699,7 +699,8 @@ TEST_CASE("sqlite stores: the write-ahead log stays bounded while a store stays 
     }
 }
 
-TEST_CASE("sqlite_replica_store: a format 1 file is migrated to format 2, keeping its state",
+TEST_CASE("sqlite_replica_store: a format 1 file is migrated to the current format, keeping its "
+          "state",
           "[sqlite]") {
     scratch_dir dir;
     const std::string path = dir.file("replica-v1.db");
@@ -741,6 +742,7 @@ TEST_CASE("sqlite_replica_store: a format 1 file is migrated to format 2, keepin
         CHECK_FALSE(st.resync);
         CHECK(st.administrator_email.empty());
         CHECK(st.workplace.empty());
+        CHECK(st.schema.empty()); // format 3: no hub schema adopted yet
         auto r = tx.get("Case", id);
         REQUIRE(r.has_value());
         CHECK(r->fields == boost::json::object{{"Number", "CS-1"}, {"Category", "Incident"}});
@@ -749,6 +751,7 @@ TEST_CASE("sqlite_replica_store: a format 1 file is migrated to format 2, keepin
         next.resync = true;
         next.administrator_email = "admin@example.com";
         next.workplace = "workplace \"Mine\"";
+        next.schema = R"({"entities":[]})";
         tx.save_state(next);
         tx.commit();
     }
@@ -766,4 +769,5 @@ TEST_CASE("sqlite_replica_store: a format 1 file is migrated to format 2, keepin
     CHECK(tx.state().resync);
     CHECK(tx.state().administrator_email == "admin@example.com");
     CHECK(tx.state().workplace == "workplace \"Mine\"");
+    CHECK(tx.state().schema == R"({"entities":[]})");
 }

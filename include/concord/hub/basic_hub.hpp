@@ -15,11 +15,13 @@
 #include <concord/model/filter.hpp>
 #include <concord/model/hlc_clock.hpp>
 #include <concord/model/schema.hpp>
+#include <concord/model/schema_json.hpp>
 #include <concord/resolve/lww.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -176,6 +178,20 @@ public:
     /// The hub's current time, as a stamp.
     stamp now();
 
+    /** Evolves the schema of a running hub: new entities, new columns, a column becoming
+        required. The store adopts it first (`tx.migrate(s)` when the store has one); then
+        every answer carries the new `schema_version`, and a replica that sends another gets
+        the schema itself and migrates its own store. A change that no longer validates is
+        rejected (`rejected: validation`, naming the column) like any other.
+        @returns `store_failed` when the store cannot migrate, `unsupported` for a store without
+        `tx.migrate` (restart the hub with the new schema instead: stores migrate when they
+        open); the old schema then stays.
+    */
+    CONCORD_NODISCARD result<void> set_schema(concord::schema s);
+
+    /// The schema in force now (a snapshot: `set_schema` may replace it meanwhile).
+    std::shared_ptr<const concord::schema> schema() const;
+
     const hub_options& options() const noexcept { return options_; }
     Store& store() noexcept { return store_; }
     const Store& store() const noexcept { return store_; }
@@ -213,6 +229,9 @@ private:
     std::mutex clock_mutex_;
     hlc<Clock> clock_;
     detail::watchers watchers_;
+    mutable std::mutex schema_mutex_; // schema_, schema_version_, options_.schema
+    std::shared_ptr<const concord::schema> schema_;
+    std::string schema_version_;
 };
 
 } // namespace concord

@@ -10,6 +10,7 @@
 #include <concord/model/filter.hpp>
 #include <concord/model/outcome.hpp>
 #include <concord/model/record.hpp>
+#include <concord/model/schema.hpp>
 #include <concord/model/stamp.hpp>
 
 #include <cstddef>
@@ -58,6 +59,7 @@ struct sync_request {
     std::uint64_t acknowledged = 0;
     std::optional<pull_request> pull;
     std::string scope;
+    std::string schema_version; ///< `schema_version` of the replica's schema (empty: unknown)
 
     friend bool operator==(const sync_request&, const sync_request&) = default;
 };
@@ -74,6 +76,8 @@ struct sync_request {
     drops every record it does not receive again by the last page. A row with `deleted` and
     no fields is also how a record that left the principal's scope is evicted.
     `administrator_email` is where the hub wants access requests sent (empty: not set).
+    Schema: `schema_version` is the hub's; `schema` comes with it when the request named
+    another version, and the replica adopts it (migrating its store) before applying the page.
 */
 struct sync_response {
     std::vector<outcome> outcomes;
@@ -85,6 +89,8 @@ struct sync_response {
     std::string scope;
     bool resync = false;
     std::string administrator_email;
+    std::string schema_version;           ///< the hub's schema version
+    std::optional<concord::schema> schema; ///< the hub's schema, when the replica's differs
 
     friend bool operator==(const sync_response&, const sync_response&) = default;
 };

@@ -38,6 +38,8 @@ struct replica_state {
     std::string administrator_email;
     /// The key of the workplace the local copy follows (empty: the whole schema).
     std::string workplace;
+    /// The hub's schema as JSON, once adopted from a sync (empty: the app's own schema).
+    std::string schema;
 
     friend bool operator==(const replica_state&, const replica_state&) = default;
 };

@@ -8,6 +8,7 @@
 
 #include <concord/model/batch.hpp>
 #include <concord/model/schema.hpp>
+#include <concord/model/schema_json.hpp>
 #include <concord/protocol/dataservice.hpp>
 
 #include <boost/json.hpp>
@@ -255,6 +256,8 @@ inline std::string encode_sync(const sync_request& req, const schema& s) {
                              {"acknowledged", req.acknowledged}};
     if (!req.scope.empty())
         sync["scope"] = req.scope;
+    if (!req.schema_version.empty())
+        sync["schemaVersion"] = req.schema_version;
     boost::json::object body{{"items", std::move(items)}, {"concordSync", std::move(sync)}};
     return boost::json::serialize(body);
 }
@@ -384,6 +387,14 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
         if (auto t = parse_stamp(detail::text(x->get_object(), "hubTime")))
             resp.hub_time = *t;
         resp.administrator_email = detail::text(x->get_object(), "administratorEmail");
+        resp.schema_version = detail::text(x->get_object(), "schemaVersion");
+        if (const boost::json::value* sc = find(x->get_object(), "schema"); sc && !sc->is_null()) {
+            auto hub_schema = schema_from_json(*sc);
+            if (!hub_schema)
+                return error(errc::protocol_error,
+                             "the hub's answer: concordSync." + hub_schema.error().message);
+            resp.schema = std::move(*hub_schema);
+        }
     }
     return resp;
 }

@@ -9,6 +9,7 @@
 #include <concord/model/batch.hpp>
 #include <concord/model/outcome.hpp>
 #include <concord/protocol/dataservice.hpp>
+#include <concord/model/schema_json.hpp>
 #include <concord/protocol/request.hpp>
 
 #include <boost/json.hpp>
@@ -115,15 +116,16 @@ public:
         `responseStatus` naming the problem.
     */
     answer handle(std::string_view contract, std::string_view body, std::string_view credentials) {
-        const schema& s = hub_->options().schema;
-        auto req = parse_request(body, contract, s, limits_);
+        const auto s = hub_->schema(); // a snapshot: the hub's schema may change meanwhile
+        auto req = parse_request(body, contract, *s, limits_);
         if (!req)
             return failure(400, req.error());
         boost::json::array results;
         results.resize(req->items.size());
         std::optional<stamp> hub_time; // a sync round answers the time its response was made
+        boost::json::object sync;
         if (req->replica) {
-            auto r = run_sync(*req, credentials, results);
+            auto r = run_sync(*req, credentials, results, sync);
             if (!r)
                 return failure(refused(r.error()) ? 401 : 500, r.error());
             hub_time = *r;
@@ -142,7 +144,7 @@ public:
         } else {
             out = std::move(results.at(0).as_object());
         }
-        boost::json::object sync{{"hubTime", to_string(hub_time ? *hub_time : hub_->now())}};
+        sync["hubTime"] = to_string(hub_time ? *hub_time : hub_->now());
         if (!hub_->options().administrator_email.empty())
             sync["administratorEmail"] = hub_->options().administrator_email;
         out["concordSync"] = std::move(sync);
@@ -193,12 +195,14 @@ private:
         return e == errc::unauthenticated || e == errc::session_expired;
     }
 
+    // One sync round; `batch_sync` receives the batch-level answer (the schema, when it changed).
     result<stamp> run_sync(const batch_request& b, std::string_view credentials,
-                           boost::json::array& results) {
+                           boost::json::array& results, boost::json::object& batch_sync) {
         sync_request req;
         req.replica = *b.replica;
         req.acknowledged = b.acknowledged;
         req.scope = b.scope;
+        req.schema_version = b.schema_version;
         req.credentials = std::string(credentials);
         std::vector<std::size_t> push_items, pull_items, plain_selects;
         for (std::size_t i = 0; i < b.items.size(); ++i) {
@@ -233,6 +237,10 @@ private:
         auto resp = hub_->sync(req);
         if (!resp)
             return resp.error();
+        if (!resp->schema_version.empty())
+            batch_sync["schemaVersion"] = resp->schema_version;
+        if (resp->schema)
+            batch_sync["schema"] = to_json(*resp->schema);
         for (std::size_t k = 0; k < push_items.size(); ++k) {
             const item& it = b.items[push_items[k]];
             const outcome& o = resp->outcomes[k];
@@ -352,7 +360,11 @@ private:
                 return rows.error();
             return item_failure(it, rows.error());
         }
-        const entity_schema& e = *hub_->options().schema.find(q.entity);
+        const auto s = hub_->schema();
+        const entity_schema* es = s->find(q.entity);
+        if (es == nullptr)
+            return error(errc::unknown_entity, "the hub has no entity '" + q.entity + "'");
+        const entity_schema& e = *es;
         if (!q.order.empty())
             std::stable_sort(rows->begin(), rows->end(),
                              [&](const hub_record& a, const hub_record& b) {

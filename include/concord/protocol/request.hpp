@@ -69,6 +69,7 @@ struct batch_request {
     std::optional<replica_id> replica; ///< set when the batch uses the sync extension
     std::uint64_t acknowledged = 0;
     std::string scope; ///< the read-scope key of the replica's last pull (empty: none)
+    std::string schema_version; ///< the replica's schema version (empty: none given)
 };
 
 namespace detail {
@@ -494,6 +495,13 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
             if (!sc->is_string())
                 return error(errc::invalid_request, "concordSync.scope: expected a string");
             b.scope = std::string(sc->get_string());
+        }
+        if (const boost::json::value* sv = find(ext->get_object(), "schemaVersion");
+            sv != nullptr && !sv->is_null()) {
+            if (!sv->is_string())
+                return error(errc::invalid_request,
+                             "concordSync.schemaVersion: expected a string");
+            b.schema_version = std::string(sv->get_string());
         }
     }
     std::size_t i = 0;

@@ -15,6 +15,7 @@
 #include <concord/model/hlc_clock.hpp>
 #include <concord/model/replica_state.hpp>
 #include <concord/model/schema.hpp>
+#include <concord/model/schema_json.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -27,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -382,6 +384,15 @@ public:
     */
     CONCORD_NODISCARD result<void> set_mode(sync_mode m);
 
+    /** The schema in force: the app's (`replica_options::schema`) until a sync brings the hub's
+        newer one, which is kept in the store and used from then on (a snapshot: a sync may
+        replace it meanwhile).
+    */
+    std::shared_ptr<const concord::schema> schema() const {
+        std::lock_guard lock(schema_mutex_);
+        return schema_;
+    }
+
     /// The mode `set_mode` chose (offline at first).
     sync_mode mode() const noexcept { return mode_.load(); }
 
@@ -447,12 +458,14 @@ private:
                                std::optional<detail::sweep_set>& sweep,
                                std::vector<record_event>& events);
     pull_request pull_from(std::uint64_t after, const held_ids* held = nullptr) const;
-    static result<void> check_workplace(const schema& s, const concord::workplace& w);
+    static result<void> check_workplace(const concord::schema& s, const concord::workplace& w);
     void report(const sync_progress& p) const {
         if (options_.on_progress)
             options_.on_progress(p);
     }
     void rebase(transaction& tx, hub_record h);
+    result<bool> adopt(const concord::schema& s);
+    void use_schema(concord::schema s);
     result<sync_summary> sync_locked(std::vector<record_event>& events);
     void note(transaction& tx, const hub_record& h, std::vector<record_event>& events,
               std::optional<record> before);
@@ -505,6 +518,12 @@ private:
     // Hybrid mode: the records used most recently, newest first.
     std::mutex recent_mutex_;
     std::vector<std::pair<std::string, std::string>> recent_;
+
+    // The schema in force (see schema()), and whether the replica pulls every entity of it.
+    mutable std::mutex schema_mutex_;
+    std::shared_ptr<const concord::schema> schema_;
+    std::string schema_version_;
+    bool pulls_all_ = false;
 
     std::mutex observers_mutex_;
     std::vector<std::pair<std::uint64_t, subscription>> observers_;

@@ -119,6 +119,9 @@ public:
             return m == d_->marks.end() ? 0 : m->second.acknowledged;
         }
 
+        /// Adopts a new schema: nothing to do, records here keep any columns.
+        void migrate(const concord::schema&) noexcept {}
+
         void acknowledge(replica_id r, std::uint64_t seq) {
             auto& m = d_->marks[r];
             if (seq <= m.acknowledged)

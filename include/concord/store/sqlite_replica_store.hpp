@@ -26,12 +26,13 @@ namespace concord {
 
 /** A `replica_store` on an SQLite file (SQLiteCpp): the device's durable copy.
 
-    Layout (format version 2, in `PRAGMA user_version`; a format-1 file is migrated): one table per
+    Layout (format version 3, in `PRAGMA user_version`; format-1 and 2 files are migrated): one table per
    entity, keyed by `Id` (a rowid table: a large pull appends rows instead of splitting pages at
    random ids), with one untyped column per schema column (an app may read them with plain SQL);
    `concord_outbox` (pending changes by local sequence, indexed by record), `concord_shadows`,
    `concord_log` and `concord_state` (format 2 added its scope, resync, administrator_email and
-   workplace). A schema that gained entities or columns is migrated when the store opens.
+   workplace; format 3 the hub's schema once adopted). A schema that gained entities or columns
+   is migrated when the store opens, or by `migrate` when a sync brings it.
 
     Every transaction is `BEGIN IMMEDIATE … COMMIT`: a local change and its outbox entry, or a
     sync page with its outcomes, log entries and cursor, are durable together or not at all.
@@ -42,9 +43,16 @@ namespace concord {
 */
 class sqlite_replica_store {
 public:
-    static constexpr int format_version = 2;
+    static constexpr int format_version = 3;
 
     sqlite_replica_store(const std::string& path, const concord::schema& s, sqlite_options o = {});
+
+    /** Adopts a schema that gained entities or columns (from the hub, during a sync): creates
+        the missing tables and adds the missing columns; nothing is dropped or reset. Waits for
+        an open transaction to end.
+        @throws concord::system_error (`errc::store_failed`) when the file cannot be changed.
+    */
+    void migrate(const concord::schema& s);
 
     class transaction;
 
@@ -63,6 +71,8 @@ private:
         detail::sqlite::connection conn;
         std::unordered_map<std::string, table, detail::string_hash, std::equal_to<>> tables;
     };
+    void adopt_tables(const concord::schema& s);
+
     std::unique_ptr<data> d_;
 };
 
@@ -288,8 +298,8 @@ public:
         return detail::sqlite::guard("reading the replica state", [&] {
             replica_state st;
             auto& s = d_->conn.stmt("SELECT replica, next_seq, clock, cursor, acknowledged, "
-                                    "last_sync_ms, scope, resync, administrator_email, workplace "
-                                    "FROM concord_state WHERE k = 1");
+                                    "last_sync_ms, scope, resync, administrator_email, workplace, "
+                                    "schema FROM concord_state WHERE k = 1");
             if (!s.step())
                 return st;
             sqlite3_stmt* h = s.handle();
@@ -307,6 +317,7 @@ public:
             st.resync = sqlite3_column_int64(h, 7) != 0;
             st.administrator_email = detail::sqlite::text(h, 8);
             st.workplace = detail::sqlite::text(h, 9);
+            st.schema = detail::sqlite::text(h, 10);
             return st;
         });
     }
@@ -316,8 +327,8 @@ public:
             auto& s =
                 d_->conn.stmt("INSERT OR REPLACE INTO concord_state "
                               "(k, replica, next_seq, clock, cursor, acknowledged, last_sync_ms, "
-                              "scope, resync, administrator_email, workplace) "
-                              "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                              "scope, resync, administrator_email, workplace, schema) "
+                              "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             s.bind(1, static_cast<std::int64_t>(st.id.value));
             s.bind(2, static_cast<std::int64_t>(st.next_seq));
             s.bind(3, std::string_view(to_string(st.clock)));
@@ -331,6 +342,7 @@ public:
             s.bind(8, std::int64_t{st.resync ? 1 : 0});
             s.bind(9, std::string_view(st.administrator_email));
             s.bind(10, std::string_view(st.workplace));
+            s.bind(11, std::string_view(st.schema));
             s.exec();
         });
     }
@@ -405,7 +417,22 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
                    "DEFAULT ''");
             c.exec("ALTER TABLE concord_state ADD COLUMN workplace TEXT NOT NULL DEFAULT ''");
         }
+        if (found < 3) // format 3: the hub's schema, once adopted
+            c.exec("ALTER TABLE concord_state ADD COLUMN schema TEXT NOT NULL DEFAULT ''");
     });
+    adopt_tables(s);
+}
+
+inline void sqlite_replica_store::migrate(const concord::schema& s) {
+    std::lock_guard lock(d_->mutex); // no transaction is open meanwhile
+    adopt_tables(s);
+}
+
+// Creates the entity tables `s` has and the file lacks, adds missing columns, and prepares the
+// statements of every table (replacing those of a table that gained columns).
+inline void sqlite_replica_store::adopt_tables(const concord::schema& s) {
+    auto& c = d_->conn;
+    const std::string path = c.path();
     detail::sqlite::guard(path + ": preparing entity tables", [&] {
         c.in_transaction([&] {
             for (const auto& e : s.entities()) {
@@ -426,7 +453,7 @@ inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const
                     values += ", ?";
                 t.upsert =
                     "INSERT OR REPLACE INTO " + t.quoted + " (" + all + ") VALUES (" + values + ")";
-                d_->tables.emplace(e.name, std::move(t));
+                d_->tables.insert_or_assign(e.name, std::move(t));
             }
         });
     });

@@ -308,6 +308,10 @@ public:
     /// Closes the watch; no callback runs once it returns.
     void unwatch() { watch_.reset(); }
 
+    /// Replaces the schema that types pushed values (a replica calls it when it adopts the
+    /// hub's new schema). Not during an `exchange`.
+    void set_schema(concord::schema s) { p_->schema = std::move(s); }
+
     /// Connections opened so far (1 when keep-alive held for every exchange).
     std::size_t connections() const noexcept { return p_->connections; }
 

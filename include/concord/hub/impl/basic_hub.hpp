@@ -22,7 +22,40 @@ basic_hub<Store, Access, Clock, Resolver>::basic_hub(hub_options options, Store 
     , store_(std::move(store))
     , access_(std::move(access))
     , resolver_(std::move(resolver))
-    , clock_(std::move(clock), options_.id) {}
+    , clock_(std::move(clock), options_.id)
+    , schema_(std::make_shared<const concord::schema>(options_.schema))
+    , schema_version_(schema_version(options_.schema)) {}
+
+template <class Store, class Access, class Clock, class Resolver>
+std::shared_ptr<const schema> basic_hub<Store, Access, Clock, Resolver>::schema() const {
+    std::lock_guard lock(schema_mutex_);
+    return schema_;
+}
+
+template <class Store, class Access, class Clock, class Resolver>
+result<void> basic_hub<Store, Access, Clock, Resolver>::set_schema(concord::schema s) {
+    try {
+        // Inside a transaction: every sync, write and select reads the schema in one.
+        auto tx = store_.begin();
+        if constexpr (requires { tx.migrate(s); })
+            tx.migrate(s);
+        else
+            return error(errc::unsupported,
+                         "this hub store cannot change its schema while open: restart the hub "
+                         "with the new schema (the store migrates when it opens)");
+        {
+            // Swapped while the transaction is open, so no sync reads options_.schema now.
+            std::lock_guard lock(schema_mutex_);
+            options_.schema = s;
+            schema_version_ = schema_version(s);
+            schema_ = std::make_shared<const concord::schema>(std::move(s));
+        }
+        tx.commit();
+        return {};
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), std::string("hub store: migrating to the new schema: ") + e.what());
+    }
+}
 
 template <class Store, class Access, class Clock, class Resolver>
 stamp basic_hub<Store, Access, Clock, Resolver>::now() {
@@ -76,6 +109,12 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
         deliver(std::move(n));
         resp.hub_time = now();
         resp.administrator_email = options_.administrator_email;
+        {
+            std::lock_guard lock(schema_mutex_);
+            resp.schema_version = schema_version_;
+            if (!req.schema_version.empty() && req.schema_version != schema_version_)
+                resp.schema = *schema_;
+        }
         return resp;
     } catch (const boost::system::system_error& e) {
         return error(e.code(), std::string("hub store: ") + e.what());
@@ -191,7 +230,8 @@ result<std::vector<outcome>>
 basic_hub<Store, Access, Clock, Resolver>::write_where(std::string_view credentials, operation op,
                                                        std::string_view entity, const filter& where,
                                                        const boost::json::object& values) {
-    const entity_schema* es = options_.schema.find(entity);
+    const auto snapshot = schema();
+    const entity_schema* es = snapshot->find(entity);
     if (es == nullptr)
         return error(errc::unknown_entity, "the hub has no entity '" + std::string(entity) + "'");
     if (auto v = where.validate(*es); !v)
@@ -219,7 +259,8 @@ template <class Store, class Access, class Clock, class Resolver>
 result<std::vector<hub_record>>
 basic_hub<Store, Access, Clock, Resolver>::select(std::string_view credentials,
                                                   std::string_view entity, const filter& where) {
-    const entity_schema* es = options_.schema.find(entity);
+    const auto snapshot = schema();
+    const entity_schema* es = snapshot->find(entity);
     if (es == nullptr)
         return error(errc::unknown_entity, "the hub has no entity '" + std::string(entity) + "'");
     if (auto v = where.validate(*es); !v)

@@ -8,6 +8,8 @@
 
 #include <concord/error.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
 #include <future>
 #include <memory>
@@ -56,6 +58,7 @@ basic_replica<Store, Transport, Clock>::basic_replica(replica_options options, S
     , store_(std::move(store))
     , transport_(std::move(transport))
     , clock_(std::move(clock), replica_id{}) {
+    use_schema(options_.schema);
     if (options_.workplace) {
         if (auto ok = check_workplace(options_.schema, *options_.workplace); !ok)
             throw system_error(ok.error());
@@ -63,11 +66,20 @@ basic_replica<Store, Transport, Clock>::basic_replica(replica_options options, S
         for (const auto& e : options_.workplace->entities)
             options_.entities.push_back(e.entity);
     }
-    if (options_.entities.empty())
-        for (const auto& e : options_.schema.entities())
-            options_.entities.push_back(e.name);
+    pulls_all_ = options_.entities.empty();
     auto tx = store_.begin();
     replica_state st = tx.state();
+    // A schema adopted from the hub earlier is the one in force.
+    if (!st.schema.empty()) {
+        boost::system::error_code ec;
+        auto parsed = boost::json::parse(st.schema, ec);
+        if (auto adopted = ec ? result<concord::schema>(error(errc::store_failed, ec.message()))
+                              : schema_from_json(parsed))
+            use_schema(std::move(*adopted));
+    }
+    if (pulls_all_)
+        for (const auto& e : schema_->entities())
+            options_.entities.push_back(e.name);
     const std::string key = options_.workplace ? options_.workplace->key() : std::string();
     if (st.id.value == 0 || st.workplace != key) {
         if (st.id.value == 0)
@@ -82,6 +94,48 @@ basic_replica<Store, Transport, Clock>::basic_replica(replica_options options, S
     }
     id_ = st.id;
     clock_ = hlc<Clock>(clock_.physical(), id_, st.clock);
+}
+
+// Puts `s` in force. Called by the constructor and by `adopt` (under the sync lock).
+template <class Store, class Transport, class Clock>
+void basic_replica<Store, Transport, Clock>::use_schema(concord::schema s) {
+    std::string version = schema_version(s);
+    auto next = std::make_shared<const concord::schema>(std::move(s));
+    std::lock_guard lock(schema_mutex_);
+    schema_ = std::move(next);
+    schema_version_ = std::move(version);
+}
+
+// The hub sent its schema: migrate the store (new tables and columns; nothing is reset), tell
+// the transport (it types pushed values by column), keep the schema durably, put it in force.
+// @returns whether the schema grew (an entity or a column the replica never pulled).
+template <class Store, class Transport, class Clock>
+result<bool> basic_replica<Store, Transport, Clock>::adopt(const concord::schema& s) {
+    const auto before = schema();
+    const bool grew = schema_grew(*before, s);
+    try {
+        if constexpr (requires { store_.migrate(s); })
+            store_.migrate(s);
+        auto tx = store_.begin();
+        replica_state st = tx.state();
+        st.schema = boost::json::serialize(to_json(s));
+        // New data to fetch: the whole scope again (pending changes and the log are kept).
+        if (grew)
+            st.resync = true;
+        tx.save_state(st);
+        tx.commit();
+    } catch (const boost::system::system_error& e) {
+        return error(e.code(), std::string("adopting the hub's schema: ") + e.what());
+    }
+    if constexpr (requires { transport_.set_schema(s); })
+        transport_.set_schema(s);
+    if (pulls_all_) {
+        options_.entities.clear();
+        for (const auto& e : s.entities())
+            options_.entities.push_back(e.name);
+    }
+    use_schema(s);
+    return grew;
 }
 
 template <class Store, class Transport, class Clock>
@@ -110,7 +164,8 @@ void basic_replica<Store, Transport, Clock>::write(transaction& tx, replica_stat
 template <class Store, class Transport, class Clock>
 result<std::string> basic_replica<Store, Transport, Clock>::insert(std::string_view entity,
                                                                    boost::json::object fields) {
-    const entity_schema* es = options_.schema.find(entity);
+    const auto sch = schema(); // a snapshot: a sync may adopt a new one
+    const entity_schema* es = sch->find(entity);
     if (es == nullptr)
         return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
     std::string id;
@@ -146,7 +201,8 @@ template <class Store, class Transport, class Clock>
 result<void> basic_replica<Store, Transport, Clock>::update(std::string_view entity,
                                                             std::string_view id,
                                                             boost::json::object fields) {
-    const entity_schema* es = options_.schema.find(entity);
+    const auto sch = schema(); // a snapshot: a sync may adopt a new one
+    const entity_schema* es = sch->find(entity);
     if (es == nullptr)
         return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
     const std::string where = std::string(entity) + " " + std::string(id);
@@ -165,7 +221,8 @@ result<void> basic_replica<Store, Transport, Clock>::update(std::string_view ent
 template <class Store, class Transport, class Clock>
 result<void> basic_replica<Store, Transport, Clock>::remove(std::string_view entity,
                                                             std::string_view id) {
-    if (options_.schema.find(entity) == nullptr)
+    const auto sch = schema(); // a snapshot: a sync may adopt a new one
+    if (sch->find(entity) == nullptr)
         return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
     return write_existing(
         change{{}, operation::remove, std::string(entity), std::string(id), {}, {}});
@@ -200,7 +257,8 @@ result<void> basic_replica<Store, Transport, Clock>::write_existing(change c) {
 template <class Store, class Transport, class Clock>
 result<record> basic_replica<Store, Transport, Clock>::get(std::string_view entity,
                                                            std::string_view id) {
-    if (options_.schema.find(entity) == nullptr)
+    const auto sch = schema(); // a snapshot: a sync may adopt a new one
+    if (sch->find(entity) == nullptr)
         return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
     try {
         std::optional<record> r;
@@ -230,7 +288,8 @@ result<record> basic_replica<Store, Transport, Clock>::get(std::string_view enti
 template <class Store, class Transport, class Clock>
 result<std::vector<record>> basic_replica<Store, Transport, Clock>::find(std::string_view entity,
                                                                          const filter& f) {
-    const entity_schema* es = options_.schema.find(entity);
+    const auto sch = schema(); // a snapshot: a sync may adopt a new one
+    const entity_schema* es = sch->find(entity);
     if (es == nullptr)
         return error(errc::unknown_entity, "no entity '" + std::string(entity) + "'");
     if (auto v = f.validate(*es); !v)
@@ -294,6 +353,7 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
     std::shared_ptr<const sync_request> prefetched_req;
     sync_request req;
     bool more_to_push = false;
+    bool restarted = false;
     for (;;) {
         if (!prefetched) {
             req = sync_request{};
@@ -311,6 +371,10 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
                     req.push.resize(options_.push_limit);
                 req.acknowledged = st.acknowledged;
                 req.scope = st.scope;
+                {
+                    std::lock_guard lock(schema_mutex_);
+                    req.schema_version = schema_version_;
+                }
                 // A re-sync that did not finish starts over: what it received before is only
                 // known to the sweep set this call has not built yet.
                 const std::uint64_t from = st.resync && !sweep ? 0 : st.cursor;
@@ -327,6 +391,19 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
         ++sum.requests;
         if (!resp)
             return resp.error();
+        if (resp->schema && !restarted) {
+            // The hub's schema changed. When it grew, this page was pulled without the new
+            // entities and columns: drop it (its outcomes are replayed from the hub's dedupe
+            // marks) and pull the scope again from the start under the new schema.
+            auto grew = adopt(*resp->schema);
+            if (!grew)
+                return grew.error();
+            if (*grew) {
+                sweep.reset();
+                restarted = true; // once per sync: the next answer names our new version
+                continue;
+            }
+        }
         const bool pushes_done = !more_to_push;
         if (pushes_done && resp->more) {
             // It acknowledges only what was recorded before this answer: the outcomes in this
@@ -336,6 +413,7 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
             next->credentials = req.credentials;
             next->acknowledged = req.acknowledged;
             next->scope = resp->scope;
+            next->schema_version = resp->schema_version;
             next->pull = pull_from(resp->cursor, hold);
             prefetched_req = next;
             prefetched =
@@ -422,7 +500,8 @@ basic_replica<Store, Transport, Clock>::apply(const sync_request& req, sync_resp
             if (st.resync && !sweep) {
                 sweep.emplace();
                 // Every entity of the schema: one the scope no longer pulls goes entirely.
-                for (const auto& e : options_.schema.entities())
+                const auto sch = schema(); // a snapshot: a sync may adopt a new one
+                for (const auto& e : sch->entities())
                     for (std::string& id : tx.ids(e.name))
                         (*sweep)[e.name].insert(std::move(id));
             }
@@ -521,7 +600,7 @@ pull_request basic_replica<Store, Transport, Clock>::pull_from(std::uint64_t aft
 }
 
 template <class Store, class Transport, class Clock>
-result<void> basic_replica<Store, Transport, Clock>::check_workplace(const schema& s,
+result<void> basic_replica<Store, Transport, Clock>::check_workplace(const concord::schema& s,
                                                                      const concord::workplace& w) {
     for (std::size_t i = 0; i < w.entities.size(); ++i) {
         const workplace_entity& e = w.entities[i];
@@ -547,7 +626,8 @@ result<void> basic_replica<Store, Transport, Clock>::check_workplace(const schem
 
 template <class Store, class Transport, class Clock>
 result<void> basic_replica<Store, Transport, Clock>::switch_workplace(concord::workplace w) {
-    if (auto ok = check_workplace(options_.schema, w); !ok)
+    const auto sch = schema(); // a snapshot: a sync may adopt a new one
+    if (auto ok = check_workplace(*sch, w); !ok)
         return ok;
     std::lock_guard sync_lock(sync_mutex_); // not in the middle of a sync's pages
     try {
@@ -640,7 +720,8 @@ result<std::size_t> basic_replica<Store, Transport, Clock>::clear_cache(bool dis
             tx.drop(c.id);
             tx.erase_shadow(c.entity, c.record_id);
         }
-        for (const auto& e : options_.schema.entities())
+        const auto sch = schema(); // a snapshot: a sync may adopt a new one
+        for (const auto& e : sch->entities())
             for (const std::string& id : tx.ids(e.name))
                 tx.erase(e.name, id);
         replica_state st = tx.state();
@@ -791,7 +872,8 @@ result<void> basic_replica<Store, Transport, Clock>::retry(std::uint64_t entry,
         if (o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate)
             return error(errc::action_not_applicable,
                          "entry " + std::to_string(entry) + " needs no retry");
-        const entity_schema* es = options_.schema.find(mine.entity);
+        const auto sch = schema(); // a snapshot: a sync may adopt a new one
+        const entity_schema* es = sch->find(mine.entity);
         if (es == nullptr)
             return error(errc::unknown_entity, "no entity '" + mine.entity + "'");
         const std::string where = mine.entity + " " + mine.record_id;

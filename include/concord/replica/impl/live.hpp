@@ -49,7 +49,8 @@ result<void> basic_replica<Store, Transport, Clock>::set_mode(sync_mode m) {
             std::lock_guard lock(recent_mutex_);
             if (recent_.empty()) {
                 auto tx = store_.begin();
-                for (const auto& e : options_.schema.entities())
+                const auto sch = schema(); // a snapshot: a sync may adopt a new one
+                for (const auto& e : sch->entities())
                     for (std::string& id : tx.ids(e.name))
                         recent_.emplace_back(e.name, std::move(id));
             }
@@ -197,7 +198,8 @@ void basic_replica<Store, Transport, Clock>::trim() {
     try {
         auto tx = store_.begin();
         bool dropped = false;
-        for (const auto& e : options_.schema.entities())
+        const auto sch = schema(); // a snapshot: a sync may adopt a new one
+        for (const auto& e : sch->entities())
             for (std::string& id : tx.ids(e.name)) {
                 if (keep.count(std::pair(e.name, id)) != 0 || tx.shadow(e.name, id))
                     continue; // recent, or pending changes sit on it
@@ -309,7 +311,8 @@ basic_replica<Store, Transport, Clock>::fetch_all(std::string_view entity, const
 
 template <class Store, class Transport, class Clock>
 result<std::uint64_t> basic_replica<Store, Transport, Clock>::observe(subscription s) {
-    const entity_schema* es = options_.schema.find(s.entity);
+    const auto sch = schema(); // a snapshot: a sync may adopt a new one
+    const entity_schema* es = sch->find(s.entity);
     if (es == nullptr)
         return error(errc::unknown_entity, "no entity '" + s.entity + "'");
     for (const std::string& c : s.columns)
