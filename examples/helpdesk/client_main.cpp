@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -23,6 +24,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -364,7 +366,7 @@ std::string progress_line(const cc::sync_progress& p) {
 // a progress bar runs (redrawn in place on a terminal, a line per tenth otherwise).
 template <class OpenTablet>
 void import_archive(const arguments& args, replica& agent, OpenTablet open_tablet) {
-    std::cout << "\n== 8. An archive arrives, and Dana's new tablet syncs it ==\n";
+    std::cout << "\n== 9. An archive arrives, and Dana's new tablet syncs it ==\n";
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t i = 1; i <= args.archive; ++i) {
         const std::string n = std::to_string(i);
@@ -644,6 +646,51 @@ int run(const arguments& args) {
                std::string(p.name) + " has changes pending or sync log entries left");
     std::cout << "  Every record each replica holds equals the agent's copy; nothing pending,\n"
                  "  sync logs empty.\n";
+
+    // -- 8 ------------------------------------------------------------------------------------
+    std::cout << "\n== 8. Dana and Ken switch to online mode: changes arrive by themselves ==\n";
+    std::mutex heard_mutex;
+    std::condition_variable heard_cv;
+    std::optional<cc::record_event> heard;
+    const auto watch = check(agent->observe(cc::subscription{"Case",
+                                                             {"Status"},
+                                                             {},
+                                                             [&](const cc::record_event& e) {
+                                                                 std::lock_guard lock(heard_mutex);
+                                                                 heard = e;
+                                                                 heard_cv.notify_all();
+                                                             }}),
+                             "dana subscribes to status changes");
+    check(agent->set_mode(cc::sync_mode::online), "dana goes online");
+    check(globex->set_mode(cc::sync_mode::online), "ken goes online");
+    const auto connected = [](replica& r) {
+        for (int i = 0; i < 500 && r.connection() != cc::connection_state::connected; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return r.connection() == cc::connection_state::connected;
+    };
+    expect(connected(*agent) && connected(*globex), "online mode did not connect");
+    std::cout << "  Both replicas watch the hub (a WebSocket); Dana's app subscribed to Case "
+                 "Status changes.\n";
+    const std::string sr3 =
+        check(globex->find("Case", cc::where("Number") == "SR-1003"), "ken finds SR-1003").at(0).id;
+    const auto start = std::chrono::steady_clock::now();
+    check(globex->update("Case", sr3, {{"Status", "Resolved"}}), "ken resolves SR-1003");
+    std::cout << "  Ken: SR-1003 Status=\"Resolved\" (nobody calls sync()).\n";
+    {
+        std::unique_lock lock(heard_mutex);
+        expect(heard_cv.wait_for(lock, std::chrono::seconds(5), [&] { return heard.has_value(); }),
+               "Dana's subscription heard nothing");
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    expect(heard->id == sr3 && heard->now && text_of(heard->now->fields, "Status") == "Resolved",
+           "Dana's subscription heard the wrong change");
+    std::cout << "  Dana's phone, " << took.count() << " ms later: SR-1003 Status "
+              << text_of(heard->before->fields, "Status") << " -> "
+              << text_of(heard->now->fields, "Status") << " (the push-notification hook)\n";
+    agent->unobserve(watch);
+    check(agent->set_mode(cc::sync_mode::offline), "dana goes offline");
+    check(globex->set_mode(cc::sync_mode::offline), "ken goes offline");
     if (args.archive > 0)
         import_archive(args, *agent, [&](cc::replica_options o) {
             cc::http_transport_options t;

@@ -51,7 +51,9 @@ std::unique_ptr<memory_http_replica> replica_over(http_transport_options o, repl
                                                  http_transport(std::move(o), helpdesk()));
 }
 
-bool connected(memory_http_replica& r) { return r.connection() == connection_state::connected; }
+bool connected(memory_http_replica& r) {
+    return r.connection() == connection_state::connected;
+}
 
 // Accepts only "secret-token".
 struct token_access {
@@ -85,9 +87,9 @@ TEST_CASE("http live: a change on one online replica reaches another within 200 
         const auto start = std::chrono::steady_clock::now();
         REQUIRE(a->insert("Case", f));
         REQUIRE(eventually([&] { return b->get("Case", guid(i)).has_value(); }, 2s));
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                               start)
-                         .count());
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
     }
     std::sort(ms.begin(), ms.end());
     INFO("median visibility " << ms[ms.size() / 2] << " ms, worst " << ms.back() << " ms");
@@ -102,8 +104,9 @@ TEST_CASE("http live: a change on one online replica reaches another within 200 
     REQUIRE(a->set_mode(sync_mode::offline));
     REQUIRE(b->set_mode(sync_mode::offline));
     // Without the upgrade, the watch path is no endpoint; without a replica id, no watch.
-    CHECK(raw_request(server.port(), boost::beast::http::verb::get, "/0/concord/watch", "")
-              .status == 404);
+    CHECK(
+        raw_request(server.port(), boost::beast::http::verb::get, "/0/concord/watch", "").status ==
+        404);
     server.stop();
 }
 
@@ -175,13 +178,12 @@ TEST_CASE("http live: hybrid replica through hub loss and return: online → los
     server->stop();
     std::lock_guard lock(m);
     const std::vector<connection_state> expected{
-        connection_state::connecting, connection_state::connected,
-        connection_state::disconnected, connection_state::connected, connection_state::offline};
+        connection_state::connecting, connection_state::connected, connection_state::disconnected,
+        connection_state::connected, connection_state::offline};
     CHECK(states == expected);
 }
 
-TEST_CASE("http live: the watch authenticates like a request, and works over TLS",
-          "[http][live]") {
+TEST_CASE("http live: the watch authenticates like a request, and works over TLS", "[http][live]") {
     using gated_hub = basic_hub<memory_hub_store, token_access>;
     test_pki pki;
     gated_hub hub(hub_options{helpdesk()});
@@ -193,8 +195,8 @@ TEST_CASE("http live: the watch authenticates like a request, and works over TLS
     to.ca_file = pki.ca_file();
 
     http_transport t(to, helpdesk());
-    auto refused = t.watch(watch_request{replica_id{5}, "wrong"}, [](const change_notice&) {},
-                           [] {});
+    auto refused = t.watch(
+        watch_request{replica_id{5}, "wrong"}, [](const change_notice&) {}, [] {});
     REQUIRE_FALSE(refused);
     CHECK(refused.error() == errc::unauthenticated);
     CHECK(refused.error().message.find("wrong") == std::string::npos);

@@ -515,6 +515,43 @@ TEST_CASE("client: decode_sync of a push-only round keeps cursor 0 and reads hub
     CHECK(got->outcomes[0].kind == outcome_kind::applied);
 }
 
+TEST_CASE("client: the schema version travels both ways; the schema only when it differs",
+          "[protocol][schema]") {
+    wire_hub wired;
+    sync_request req = pull_request_from(0xa1, 0, 10);
+    req.schema_version = schema_version(helpdesk());
+    const std::string body = encode_sync(req, helpdesk());
+    CHECK(body.find("\"schemaVersion\":\"" + req.schema_version + "\"") != std::string::npos);
+    auto same = decode_sync(wired.answer(req), req);
+    REQUIRE(same);
+    CHECK(same->schema_version == req.schema_version);
+    CHECK_FALSE(same->schema);
+
+    schema grown = helpdesk();
+    grown.add(entity_schema{
+        "Task",
+        {column{"Title", data_value_type::text, true, 80}, column{"Due", data_value_type::date}}});
+    REQUIRE(wired.hub.set_schema(grown));
+    auto changed = decode_sync(wired.answer(req), req);
+    REQUIRE(changed);
+    CHECK(changed->schema_version == schema_version(grown));
+    REQUIRE(changed->schema);
+    CHECK(*changed->schema == grown);
+
+    // A malformed schema in an answer is the hub's fault: protocol_error, nothing adopted.
+    js::value bad = js::parse(wired.answer(req));
+    bad.as_object()["concordSync"].as_object()["schema"] = js::object{{"entities", 3}};
+    auto refused = decode_sync(js::serialize(bad), req);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() == errc::protocol_error);
+    // And a schemaVersion that is no string is the client's: 400 InvalidRequest.
+    js::value odd = js::parse(encode_sync(req, helpdesk()));
+    odd.as_object()["concordSync"].as_object()["schemaVersion"] = 7;
+    const protocol::answer a = wired.h.handle("BatchQuery", js::serialize(odd), "");
+    CHECK(a.status == 400);
+    CHECK(a.body.find("schemaVersion") != std::string::npos);
+}
+
 TEST_CASE("client: a workplace's filters and columns travel in the pull items", "[protocol]") {
     const schema s = helpdesk();
     const filter filters[] = {

@@ -63,7 +63,9 @@ std::string status_of(test_replica& r, const std::string& id) {
 std::optional<record> held(test_replica& r, const std::string& id) {
     return r.store().begin().get("Case", id);
 }
-std::size_t held_count(test_replica& r) { return r.store().begin().count("Case"); }
+std::size_t held_count(test_replica& r) {
+    return r.store().begin().count("Case");
+}
 
 } // namespace
 
@@ -167,9 +169,9 @@ TEST_CASE("online: a change on one replica reaches another within 200 ms, unaske
         REQUIRE((from_a ? a : b).insert("Case", f));
         test_replica& other = from_a ? b : a;
         REQUIRE(eventually([&] { return other.get("Case", guid(i)).has_value(); }, 1s));
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                               start)
-                         .count());
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
     }
     std::sort(ms.begin(), ms.end());
     INFO("median visibility " << ms[ms.size() / 2] << " ms, worst " << ms.back() << " ms");
@@ -204,8 +206,8 @@ TEST_CASE("online: losing the connection refuses writes, keeps reads, and reconn
     CHECK(refused.error() == errc::not_connected);
     CHECK(refused.error().message.find(guid(1)) != std::string::npos);
     CHECK_FALSE(a.insert("Case", new_case("C-2")));
-    CHECK(a.pending().empty()); // nothing of a refused write is kept
-    CHECK(a.get("Case", guid(1)));  // reads serve the local copy
+    CHECK(a.pending().empty());    // nothing of a refused write is kept
+    CHECK(a.get("Case", guid(1))); // reads serve the local copy
 
     REQUIRE(other.update("Case", guid(1), obj{{"Status", "Waiting"}}));
     REQUIRE(other.sync());
@@ -315,8 +317,8 @@ TEST_CASE("hybrid: online → connection lost → working from the local store �
 
     const auto seen = states.all();
     const std::vector<connection_state> expected{
-        connection_state::connecting, connection_state::connected,
-        connection_state::disconnected, connection_state::connected};
+        connection_state::connecting, connection_state::connected, connection_state::disconnected,
+        connection_state::connected};
     std::vector<connection_state> squeezed; // repeated attempts report disconnected once
     for (auto s : seen)
         if (squeezed.empty() || squeezed.back() != s)
@@ -354,11 +356,11 @@ TEST_CASE("subscriptions: the app hears of the hub's changes it asked for, not o
                                           std::lock_guard lock(m);
                                           status.push_back(e);
                                       }});
-    auto s2 = me.observe(subscription{"Message", {}, where("Case") == guid(1),
-                                      [&](const record_event& e) {
-                                          std::lock_guard lock(m);
-                                          messages.push_back(e);
-                                      }});
+    auto s2 = me.observe(
+        subscription{"Message", {}, where("Case") == guid(1), [&](const record_event& e) {
+                         std::lock_guard lock(m);
+                         messages.push_back(e);
+                     }});
     REQUIRE(s1);
     REQUIRE(s2);
     auto bad = me.observe(subscription{"Case", {"Nope"}, {}, {}});

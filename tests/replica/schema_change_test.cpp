@@ -174,7 +174,8 @@ TEST_CASE("schema: an SQLite replica migrates its tables and keeps the hub's sch
     const std::string path = dir.file("replica.db");
     using file_replica = basic_replica<sqlite_replica_store, test_transport, manual_clock_ref>;
     auto open = [&] { // always the app's old schema: the store remembers the hub's
-        return std::make_unique<file_replica>(replica_opts(1), sqlite_replica_store(path, helpdesk()),
+        return std::make_unique<file_replica>(replica_opts(1),
+                                              sqlite_replica_store(path, helpdesk()),
                                               test_transport(w.hub), manual_clock_ref{w.clock});
     };
     {

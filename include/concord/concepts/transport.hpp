@@ -55,13 +55,12 @@ struct watch_request {
 */
 // clang-format on
 template <class T>
-concept watching_transport =
-    transport<T> && requires(T& t, const watch_request& w,
-                             std::function<void(const change_notice&)> on_notice,
-                             std::function<void()> on_lost) {
-        { t.watch(w, on_notice, on_lost) } -> std::same_as<result<void>>;
-        t.unwatch();
-    };
+concept watching_transport = transport<T> &&
+    requires(T& t, const watch_request& w, std::function<void(const change_notice&)> on_notice,
+             std::function<void()> on_lost) {
+    { t.watch(w, on_notice, on_lost) } -> std::same_as<result<void>>;
+    t.unwatch();
+};
 
 } // namespace concord
 

@@ -168,9 +168,8 @@ public:
         under a lock: it must be quick (post, signal) and must not call into the hub.
         @returns a handle for `unwatch`; or `unauthenticated`.
     */
-    CONCORD_NODISCARD result<std::uint64_t>
-    watch(std::string_view credentials, replica_id self,
-          std::function<void(const change_notice&)> notify);
+    CONCORD_NODISCARD result<std::uint64_t> watch(std::string_view credentials, replica_id self,
+                                                  std::function<void(const change_notice&)> notify);
 
     /// Stops a watch. Once it returns, its `notify` is not running and never runs again.
     void unwatch(std::uint64_t handle) noexcept { watchers_.remove(handle); }

@@ -89,7 +89,7 @@ struct sync_response {
     std::string scope;
     bool resync = false;
     std::string administrator_email;
-    std::string schema_version;           ///< the hub's schema version
+    std::string schema_version;            ///< the hub's schema version
     std::optional<concord::schema> schema; ///< the hub's schema, when the replica's differs
 
     friend bool operator==(const sync_response&, const sync_response&) = default;

@@ -74,7 +74,8 @@ inline result<schema> schema_from_json(const boost::json::value& v) {
             column c(std::string(cn->get_string()), static_cast<data_value_type>(code));
             if (const auto* r = co->if_contains("required"); r && r->is_bool())
                 c.required = r->get_bool();
-            if (const auto* m = co->if_contains("maxLength"); m && m->is_int64() && m->get_int64() > 0)
+            if (const auto* m = co->if_contains("maxLength");
+                m && m->is_int64() && m->get_int64() > 0)
                 c.max_length = static_cast<std::size_t>(m->get_int64());
             else if (m && m->is_uint64())
                 c.max_length = static_cast<std::size_t>(m->get_uint64());

@@ -8,8 +8,8 @@
 
 #include <concord/model/batch.hpp>
 #include <concord/model/outcome.hpp>
-#include <concord/protocol/dataservice.hpp>
 #include <concord/model/schema_json.hpp>
+#include <concord/protocol/dataservice.hpp>
 #include <concord/protocol/request.hpp>
 
 #include <boost/json.hpp>

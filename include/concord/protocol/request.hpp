@@ -68,7 +68,7 @@ struct batch_request {
     bool continue_if_error = false;
     std::optional<replica_id> replica; ///< set when the batch uses the sync extension
     std::uint64_t acknowledged = 0;
-    std::string scope; ///< the read-scope key of the replica's last pull (empty: none)
+    std::string scope;          ///< the read-scope key of the replica's last pull (empty: none)
     std::string schema_version; ///< the replica's schema version (empty: none given)
 };
 
@@ -499,8 +499,7 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
         if (const boost::json::value* sv = find(ext->get_object(), "schemaVersion");
             sv != nullptr && !sv->is_null()) {
             if (!sv->is_string())
-                return error(errc::invalid_request,
-                             "concordSync.schemaVersion: expected a string");
+                return error(errc::invalid_request, "concordSync.schemaVersion: expected a string");
             b.schema_version = std::string(sv->get_string());
         }
     }

@@ -117,11 +117,15 @@ struct sync_progress {
 
 /** How a replica reaches the hub (`basic_replica::set_mode`).
 
-    | mode      | local copy                                  | local writes                       | hub changes |
+    | mode      | local copy                                  | local writes                       |
+   hub changes |
     |-----------|---------------------------------------------|------------------------------------|-------------|
-    | `offline` | the whole scope                             | queued; `sync()` or the timer sends them | pulled by `sync()` |
-    | `online`  | the whole scope, kept current               | pushed at once; refused (`not_connected`) while disconnected | pulled at once on the hub's notice |
-    | `hybrid`  | the last `recent_limit` records used, and every record with pending changes | pushed at once while connected, queued while not | pulled at once for the records held; a record not held is fetched from the hub by `get` |
+    | `offline` | the whole scope                             | queued; `sync()` or the timer sends
+   them | pulled by `sync()` | | `online`  | the whole scope, kept current               | pushed at
+   once; refused (`not_connected`) while disconnected | pulled at once on the hub's notice | |
+   `hybrid`  | the last `recent_limit` records used, and every record with pending changes | pushed
+   at once while connected, queued while not | pulled at once for the records held; a record not
+   held is fetched from the hub by `get` |
 
     Online and hybrid modes need a `watching_transport`. While connected, a worker thread
     keeps a watch on the hub and syncs whenever a local write or a hub notice calls for it;

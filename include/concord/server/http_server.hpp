@@ -146,8 +146,7 @@ private:
     template <class Stream>
     boost::asio::awaitable<void> serve(Stream& stream);
     template <class Stream>
-    boost::asio::awaitable<void> watch(Stream&& stream, request req,
-                                       std::shared_ptr<session> self);
+    boost::asio::awaitable<void> watch(Stream&& stream, request req, std::shared_ptr<session> self);
     boost::asio::awaitable<void> accept_loop();
     reply route(const request& req);
     reply dataservice(const request& req, std::string_view contract);

@@ -26,10 +26,10 @@ namespace concord {
 
 /** A `replica_store` on an SQLite file (SQLiteCpp): the device's durable copy.
 
-    Layout (format version 3, in `PRAGMA user_version`; format-1 and 2 files are migrated): one table per
-   entity, keyed by `Id` (a rowid table: a large pull appends rows instead of splitting pages at
-   random ids), with one untyped column per schema column (an app may read them with plain SQL);
-   `concord_outbox` (pending changes by local sequence, indexed by record), `concord_shadows`,
+    Layout (format version 3, in `PRAGMA user_version`; format-1 and 2 files are migrated): one
+   table per entity, keyed by `Id` (a rowid table: a large pull appends rows instead of splitting
+   pages at random ids), with one untyped column per schema column (an app may read them with plain
+   SQL); `concord_outbox` (pending changes by local sequence, indexed by record), `concord_shadows`,
    `concord_log` and `concord_state` (format 2 added its scope, resync, administrator_email and
    workplace; format 3 the hub's schema once adopted). A schema that gained entities or columns
    is migrated when the store opens, or by `migrate` when a sync brings it.

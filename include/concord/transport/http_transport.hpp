@@ -12,9 +12,9 @@
 #include <concord/server/detail/auth_http.hpp>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -24,8 +24,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <openssl/ssl.h>
 
@@ -102,12 +102,11 @@ public:
         if (ec) {
             if (res.result() == boost::beast::http::status::unauthorized)
                 return error(errc::unauthenticated, "the hub refused the watch's credentials");
-            return error(ec == boost::beast::error::timeout ? errc::timeout
-                                                            : errc::transport_failed,
-                         "opening the watch at " + host + target + ": " + ec.message() +
-                             (res.result_int() != 0 ? " (HTTP " +
-                                                          std::to_string(res.result_int()) + ")"
-                                                    : std::string()));
+            return error(
+                ec == boost::beast::error::timeout ? errc::timeout : errc::transport_failed,
+                "opening the watch at " + host + target + ": " + ec.message() +
+                    (res.result_int() != 0 ? " (HTTP " + std::to_string(res.result_int()) + ")"
+                                           : std::string()));
         }
         read(ws);
         io.restart();
@@ -287,8 +286,8 @@ public:
     result<void> watch(const watch_request& w, std::function<void(const change_notice&)> on_notice,
                        std::function<void()> on_lost) {
         unwatch();
-        auto ch = std::make_unique<detail::websocket_watch>(std::move(on_notice),
-                                                             std::move(on_lost));
+        auto ch =
+            std::make_unique<detail::websocket_watch>(std::move(on_notice), std::move(on_lost));
         std::optional<boost::beast::tcp_stream> plain;
         std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> secure;
         if (auto c = p_->open(ch->io, plain, secure); !c)
@@ -412,10 +411,9 @@ private:
         result<void> connect() { return open(io, plain, secure); }
 
         // Connects a new stream on `ctx`: `plain_out`, or `secure_out` after the TLS handshake.
-        result<void> open(boost::asio::io_context& ctx,
-                          std::optional<boost::beast::tcp_stream>& plain_out,
-                          std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>>&
-                              secure_out) {
+        result<void>
+        open(boost::asio::io_context& ctx, std::optional<boost::beast::tcp_stream>& plain_out,
+             std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>>& secure_out) {
             namespace net = boost::asio;
             if (ca_error)
                 return error(errc::transport_failed,
@@ -447,7 +445,7 @@ private:
                 tls_stream.set_verify_callback(net::ssl::host_name_verification(host));
             boost::beast::get_lowest_layer(tls_stream).expires_after(options.connect_timeout);
             tls_stream.async_handshake(net::ssl::stream_base::client,
-                                    [&](boost::system::error_code e) { ec = e; });
+                                       [&](boost::system::error_code e) { ec = e; });
             run_on(ctx);
             if (ec) {
                 secure_out.reset();

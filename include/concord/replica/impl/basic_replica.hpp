@@ -441,11 +441,9 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
 }
 
 template <class Store, class Transport, class Clock>
-result<sync_summary>
-basic_replica<Store, Transport, Clock>::apply(const sync_request& req, sync_response& resp,
-                                              sync_summary& sum,
-                                              std::optional<detail::sweep_set>& sweep,
-                                              std::vector<record_event>& events) {
+result<sync_summary> basic_replica<Store, Transport, Clock>::apply(
+    const sync_request& req, sync_response& resp, sync_summary& sum,
+    std::optional<detail::sweep_set>& sweep, std::vector<record_event>& events) {
     if (resp.outcomes.size() != req.push.size())
         return error(errc::protocol_error,
                      "the hub answered " + std::to_string(resp.outcomes.size()) + " outcomes for " +
@@ -860,8 +858,8 @@ template <class Store, class Transport, class Clock>
 result<void> basic_replica<Store, Transport, Clock>::retry(std::uint64_t entry,
                                                            boost::json::object edits) {
     if (refuses_writes())
-        return error(errc::not_connected,
-                     "entry " + std::to_string(entry) + ": online mode, and the hub is not reachable");
+        return error(errc::not_connected, "entry " + std::to_string(entry) +
+                                              ": online mode, and the hub is not reachable");
     try {
         auto tx = store_.begin();
         auto e = detail::find_entry(tx, entry);

@@ -126,9 +126,9 @@ void basic_replica<Store, Transport, Clock>::live_loop() {
             lock.unlock();
             set_state(connection_state::disconnected);
             lock.lock();
-            const auto spread = static_cast<std::uint64_t>(std::max<std::int64_t>(backoff.count() / 4, 1));
-            const milliseconds wait{backoff.count() +
-                                    static_cast<std::int64_t>(jitter() % spread)};
+            const auto spread =
+                static_cast<std::uint64_t>(std::max<std::int64_t>(backoff.count() / 4, 1));
+            const milliseconds wait{backoff.count() + static_cast<std::int64_t>(jitter() % spread)};
             live_wake_.wait_for(lock, wait, [this] { return live_stop_; });
             backoff = std::min(backoff * 2, options_.reconnect_max);
         };
@@ -136,8 +136,8 @@ void basic_replica<Store, Transport, Clock>::live_loop() {
         while (!live_stop_) {
             if (!watching) {
                 lock.unlock();
-                auto w = transport_.watch(watch_request{id_, options_.credentials}, on_notice,
-                                          on_lost);
+                auto w =
+                    transport_.watch(watch_request{id_, options_.credentials}, on_notice, on_lost);
                 lock.lock();
                 if (!w) {
                     fall_back(lock);
@@ -304,8 +304,7 @@ basic_replica<Store, Transport, Clock>::fetch_all(std::string_view entity, const
     } catch (const boost::system::system_error& e) {
         return error(e.code(), e.what());
     }
-    std::sort(out.begin(), out.end(),
-              [](const record& a, const record& b) { return a.id < b.id; });
+    std::sort(out.begin(), out.end(), [](const record& a, const record& b) { return a.id < b.id; });
     return out;
 }
 
@@ -350,8 +349,8 @@ void basic_replica<Store, Transport, Clock>::note(transaction& tx, const hub_rec
     std::optional<record> now = tx.get(h.entity, h.id);
     if (!before && !now)
         return;
-    record_event ev{h.entity, h.id, record_event::kind::changed, {}, std::move(before),
-                    std::move(now)};
+    record_event ev{h.entity,          h.id,          record_event::kind::changed, {},
+                    std::move(before), std::move(now)};
     if (!ev.before)
         ev.what = record_event::kind::created;
     else if (!ev.now)

@@ -58,8 +58,8 @@ inline std::string notice_text(const change_notice& n) {
     boost::json::array entities;
     for (const std::string& e : n.entities)
         entities.emplace_back(e);
-    return boost::json::serialize(boost::json::object{
-        {"latest", n.latest}, {"entities", std::move(entities)}});
+    return boost::json::serialize(
+        boost::json::object{{"latest", n.latest}, {"entities", std::move(entities)}});
 }
 
 } // namespace detail
@@ -79,8 +79,8 @@ boost::asio::awaitable<void> http_server<Hub>::watch(Stream&& stream, request re
     const std::string credentials(detail::request_credentials(req));
     const auto replica = parse_replica_id(detail::query_value(req.target(), "replica"));
     auto mailbox = std::make_shared<detail::watch_mailbox>();
-    auto wake = std::make_shared<net::steady_timer>(self->executor,
-                                                    net::steady_timer::time_point::max());
+    auto wake =
+        std::make_shared<net::steady_timer>(self->executor, net::steady_timer::time_point::max());
     auto handle = hub_->watch(credentials, replica ? *replica : replica_id{},
                               [mailbox, wake, ex = self->executor](const change_notice& n) {
                                   mailbox->add(n);
