@@ -6,6 +6,8 @@
 #ifndef CONCORD_SERVER_DETAIL_AUTH_HTTP_HPP
 #define CONCORD_SERVER_DETAIL_AUTH_HTTP_HPP
 
+#include <boost/beast/http/field.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
