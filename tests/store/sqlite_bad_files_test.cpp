@@ -771,3 +771,119 @@ TEST_CASE("sqlite_replica_store: a format 1 file is migrated to the current form
     CHECK(tx.state().workplace == "workplace \"Mine\"");
     CHECK(tx.state().schema == R"({"entities":[]})");
 }
+
+TEST_CASE("sqlite_hub_store: a format 1 file is migrated to format 2, keeping records, change "
+          "log and dedupe state",
+          "[sqlite]") {
+    scratch_dir dir;
+    const std::string path = dir.file("hub-v1.db");
+    const std::string a = "00000000-0000-4000-8000-00000000000a";
+    const std::string b = "00000000-0000-4000-8000-00000000000b";
+    const std::string c = "00000000-0000-4000-8000-00000000000c";
+    const stamp at{1'700'000'000'000, 0, replica_id{9}};
+    {
+        // The format 1 layout, as that build wrote it: rowid = change sequence. Stamps packed:
+        // a count, the distinct stamps (ms 8, logical 4, replica 8 bytes), then one 2-byte
+        // stamp index per column; all big-endian.
+        const std::string stamps = "X'"
+                                   "0001"                         // one stamp:
+                                   "0000018BCFE56800"             // ms 1'700'000'000'000
+                                   "00000000"                     // logical 0
+                                   "0000000000000009"             // replica 9
+                                   "00010001"                     // Number, Category: stamp 1
+                                   "0000000000000000000000000000" // the 7 other columns
+                                   "'";
+        const std::string ddl =
+            "CREATE TABLE concord_meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;"
+            "CREATE TABLE concord_outcomes (replica INTEGER NOT NULL, seq INTEGER NOT NULL, "
+            "entity TEXT NOT NULL, record_id TEXT NOT NULL, body TEXT, PRIMARY KEY (replica, "
+            "seq)) WITHOUT ROWID;"
+            "CREATE TABLE concord_marks (replica INTEGER PRIMARY KEY NOT NULL, acknowledged "
+            "INTEGER NOT NULL);"
+            "CREATE TABLE concord_departures (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, id "
+            "TEXT NOT NULL, before TEXT NOT NULL);"
+            "CREATE INDEX concord_departures_record ON concord_departures (entity, id, seq);"
+            "CREATE TABLE \"Case\" (concord_seq INTEGER PRIMARY KEY, Id TEXT NOT NULL UNIQUE, "
+            "concord_deleted TEXT, concord_stamps BLOB NOT NULL, \"Number\", \"Category\", "
+            "\"Status\", \"Description\", \"Owner\", \"Org\", \"Priority\", \"Escalated\", "
+            "\"CreatedOn\");"
+            "CREATE TABLE \"Message\" (concord_seq INTEGER PRIMARY KEY, Id TEXT NOT NULL UNIQUE, "
+            "concord_deleted TEXT, concord_stamps BLOB NOT NULL, \"Case\", \"Author\", "
+            "\"Text\");"
+            // Inserted out of sequence order: the migration must not depend on it.
+            "INSERT INTO \"Case\" (concord_seq, Id, concord_deleted, concord_stamps, \"Number\", "
+            "\"Category\") VALUES (4, '" +
+            c + "', NULL, " + stamps + ", 'CS-3', 'Incident');" +
+            "INSERT INTO \"Case\" (concord_seq, Id, concord_deleted, concord_stamps, \"Number\", "
+            "\"Category\") VALUES (3, '" +
+            a + "', NULL, " + stamps + ", 'CS-1', 'Service request');" +
+            "INSERT INTO \"Case\" (concord_seq, Id, concord_deleted, concord_stamps) VALUES (5, '" +
+            b + "', '018bcfe56800-00000000-0000000000000009', X'0000');" +
+            "INSERT INTO concord_meta VALUES ('seq', 5);"
+            "INSERT INTO concord_marks VALUES (9, 2);"
+            "INSERT INTO concord_outcomes VALUES (9, 3, 'Case', '" +
+            a + "', NULL);" + "PRAGMA user_version=1;";
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                nullptr) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db, ddl.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    {
+        sqlite_hub_store s(path, test::helpdesk());
+        CHECK(s.record_count("Case") == 3);
+        auto tx = s.begin();
+        auto ra = tx.load("Case", a);
+        REQUIRE(ra.has_value());
+        CHECK(ra->seq == 3);
+        CHECK(ra->fields ==
+              boost::json::object{{"Number", "CS-1"}, {"Category", "Service request"}});
+        CHECK(ra->stamps.size() == 2);
+        CHECK(ra->stamps.at("Number") == at);
+        CHECK(ra->stamps.at("Category") == at);
+        CHECK_FALSE(ra->deleted);
+        auto rb = tx.load("Case", b);
+        REQUIRE(rb.has_value());
+        CHECK(rb->deleted == at);
+        CHECK(rb->seq == 5);
+        // The change log, in sequence order.
+        const change_page page = tx.changes_after(0, 10, {});
+        REQUIRE(page.rows.size() == 3);
+        CHECK(page.rows[0].id == a);
+        CHECK(page.rows[1].id == c);
+        CHECK(page.rows[1].fields ==
+              boost::json::object{{"Number", "CS-3"}, {"Category", "Incident"}});
+        CHECK(page.rows[2].id == b);
+        CHECK(page.rows[2].deleted);
+        CHECK(page.cursor == 5);
+        CHECK_FALSE(page.more);
+        // Dedupe state.
+        CHECK(tx.acknowledged(replica_id{9}) == 2);
+        auto o = tx.find_outcome(change_id{replica_id{9}, 3});
+        REQUIRE(o.has_value());
+        CHECK(o->kind == outcome_kind::applied);
+        CHECK(o->record_id == a);
+        // The sequence carries on; an update keeps one row per record.
+        ra->fields["Status"] = "Open";
+        ra->stamps.insert_or_assign("Status", at);
+        CHECK(tx.save(*ra) == 6);
+        tx.commit();
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(st, 0) == sqlite_hub_store::format_version);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    sqlite_hub_store again(path, test::helpdesk());
+    CHECK(again.record_count("Case") == 3);
+    auto tx = again.begin();
+    const change_page page = tx.changes_after(5, 10, {});
+    REQUIRE(page.rows.size() == 1);
+    CHECK(page.rows[0].id == a);
+    CHECK(page.rows[0].seq == 6);
+    CHECK(page.rows[0].fields.at("Status") == "Open");
+    CHECK(tx.changes_after(0, 10, {}).rows.size() == 3);
+}

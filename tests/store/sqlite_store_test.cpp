@@ -48,6 +48,77 @@ TEST_CASE("sqlite_hub_store: conforms to hub_store", "[store][sqlite][conformanc
         [&] { return sqlite_hub_store(dir.file(), testing::hub_store_conformance_schema()); });
 }
 
+TEST_CASE("sqlite_hub_store: records read ahead load as without, and never go stale",
+          "[store][sqlite]") {
+    temp_dir dir;
+    const std::string path = dir.file();
+    const std::string a = "00000000-0000-4000-8000-00000000000a";
+    const std::string b = "00000000-0000-4000-8000-00000000000b";
+    const std::string c = "00000000-0000-4000-8000-00000000000c";
+    const std::string d = "00000000-0000-4000-8000-00000000000d";
+    const stamp at{1'700'000'000'000, 0, replica_id{9}};
+    auto record = [&](const std::string& id, const char* number) {
+        stored_record r;
+        r.entity = "Case";
+        r.id = id;
+        r.fields = {{"Number", number}};
+        r.stamps.insert_or_assign("Number", at);
+        return r;
+    };
+    auto touch = [&](const std::string& id) {
+        return change{{replica_id{9}, 1}, operation::update, "Case", id, at, {}};
+    };
+    sqlite_hub_store s(path, testing::hub_store_conformance_schema());
+    {
+        auto tx = s.begin();
+        for (const auto& [id, number] :
+             {std::pair(a, "A-1"), std::pair(b, "B-1"), std::pair(d, "D-1")}) {
+            stored_record r = record(id, number);
+            tx.save(r);
+        }
+        stored_record gone = record(b, "B-1");
+        gone.fields = {};
+        gone.stamps = {};
+        gone.deleted = at;
+        tx.save(gone);
+        tx.commit();
+    }
+    auto tx = s.begin();
+    const stored_record a_before = *tx.load("Case", a);
+    const stored_record b_before = *tx.load("Case", b);
+    tx.prefetch({touch(d), touch(a), touch(b), touch(c), touch(a),
+                 change{{replica_id{9}, 2}, operation::update, "Contact", a, at, {}}});
+    CHECK(tx.load("Case", a) == a_before);
+    CHECK(tx.load("Case", a) == a_before); // the second load reads the file
+    CHECK(tx.load("Case", b) == b_before); // a tombstone
+    CHECK_FALSE(tx.load("Case", c));
+    CHECK_FALSE(tx.load("Contact", a));
+    // Saved after being read ahead: the saved version wins, before and after the flush.
+    stored_record a_after = record(a, "A-2");
+    const std::uint64_t a_seq = tx.save(a_after);
+    stored_record c_new = record(c, "C-1");
+    tx.save(c_new);
+    stored_record d_new = record(d, "D-2"); // never loaded: its read-ahead copy is stale now
+    tx.save(d_new);
+    CHECK(tx.load("Case", a)->fields.at("Number") == "A-2");
+    CHECK(tx.load("Case", c)->fields.at("Number") == "C-1");
+    const change_page page = tx.changes_after(b_before.seq, 10, {"Case"}); // flushes
+    REQUIRE(page.rows.size() == 3);
+    CHECK(page.rows[0].id == a);
+    CHECK(page.rows[0].seq == a_seq);
+    CHECK(page.rows[1].id == c);
+    CHECK(page.rows[2].id == d);
+    CHECK(tx.load("Case", a)->fields.at("Number") == "A-2");
+    CHECK(tx.load("Case", c)->fields.at("Number") == "C-1");
+    CHECK(tx.load("Case", d)->fields.at("Number") == "D-2");
+    tx.commit();
+    auto again = s.begin();
+    CHECK(again.load("Case", a)->fields.at("Number") == "A-2");
+    CHECK(again.load("Case", c)->fields.at("Number") == "C-1");
+    CHECK(again.load("Case", d)->fields.at("Number") == "D-2");
+    CHECK(again.changes_after(0, 10, {}).rows.size() == 4); // one row per record
+}
+
 TEST_CASE("sqlite_replica_store: conforms to replica_store", "[store][sqlite][conformance]") {
     temp_dir dir;
     testing::check_replica_store<sqlite_replica_store>([&] {

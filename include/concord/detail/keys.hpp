@@ -33,6 +33,26 @@ struct pair_less {
     }
 };
 
+// Hashes and compares (entity, id) pairs of any string-like types, so unordered maps keyed by
+// pair<string, string> can be searched with pair<string_view, string_view>.
+struct pair_hash {
+    using is_transparent = void;
+    template <class P>
+    std::size_t operator()(const P& p) const noexcept {
+        const std::size_t h = std::hash<std::string_view>{}(std::string_view(p.first));
+        return h ^ (std::hash<std::string_view>{}(std::string_view(p.second)) +
+                    0x9e3779b97f4a7c15U + (h << 6) + (h >> 2));
+    }
+};
+struct pair_equal {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+        return std::string_view(a.second) == std::string_view(b.second) &&
+               std::string_view(a.first) == std::string_view(b.first);
+    }
+};
+
 } // namespace concord::detail
 
 #endif // CONCORD_DETAIL_KEYS_HPP

@@ -28,13 +28,14 @@ struct entity_table {
     std::vector<data_value_type> types; // their types (text for columns no longer in the schema)
     std::string column_list;            // "\"A\", \"B\", …"
 
-    // Reads data columns starting at result column `first` into `out`; NULL is left absent.
+    // Reads data columns starting at result column `first` into `out` (allocated from its
+    // storage); NULL is left absent.
     void read_fields(sqlite3_stmt* st, int first, boost::json::object& out) const {
         out.reserve(columns.size());
         for (std::size_t i = 0; i < columns.size(); ++i) {
             const int c = first + static_cast<int>(i);
             if (sqlite3_column_type(st, c) != SQLITE_NULL)
-                out.emplace(columns[i], read(st, c, types[i]));
+                out.emplace(columns[i], read(st, c, types[i], out.storage()));
         }
     }
 

@@ -11,12 +11,17 @@
 #include <concord/detail/keys.hpp>
 #include <concord/detail/sqlite_support.hpp>
 #include <concord/detail/sqlite_tables.hpp>
+#include <concord/model/change.hpp>
 #include <concord/model/filter.hpp>
 #include <concord/model/schema.hpp>
 #include <concord/store/sqlite_options.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/storage_ptr.hpp>
+
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,17 +34,22 @@ namespace concord {
 
 /** A `hub_store` on an SQLite file (SQLiteCpp), the embedded default.
 
-    Layout (format version 1, in `PRAGMA user_version`): one table per entity whose rowid is
-    the record's latest change sequence (a pull is a range scan in table order; a record's
-    update moves it to the end), with `Id` as a unique key, its tombstone stamp, its per-field
-    stamps packed in one blob, and one untyped column per schema column; `concord_meta` (the
-   sequence counter), `concord_outcomes` (stored outcomes awaiting acknowledgement),
-   `concord_marks` (each replica's acknowledged sequence) and `concord_departures` (scope-column
-   changes, for evictions). A schema that gained entities or columns
-   is migrated when the store opens.
+    Layout (format version 2, in `PRAGMA user_version`): one table per entity with a stable
+    row number (`concord_row`, the rowid: a record keeps its row for life, so an update rewrites
+    it in place), `Id` as a unique key, `concord_seq` (the record's latest change sequence,
+    under a unique index: a pull is a range scan of that index, and as rows are appended in
+    sequence order, mostly a walk of the table in order too), the tombstone stamp, the
+    per-field stamps packed in one blob, and one untyped column per schema column;
+    `concord_meta` (the sequence counter), `concord_outcomes` (stored outcomes awaiting
+    acknowledgement), `concord_marks` (each replica's acknowledged sequence) and
+    `concord_departures` (scope-column changes, for evictions). A format 1 file (rowid = change
+    sequence: every update moved the row) is rebuilt when opened, and a schema that gained
+    entities or columns is migrated.
 
     A transaction is `BEGIN IMMEDIATE … COMMIT`; the records it saves are kept in memory and
-    written at commit in `Id` order, so a batch walks the key index in order.
+    written at commit in row order (new records last, appended in sequence order), so a batch
+    walks the table once, in order. `prefetch` reads a batch's records in `Id` order before
+    the hub needs them, and learns their rows.
 
     @throws concord::system_error (`errc::store_failed`) from the constructor when the file is
     not an SQLite database, is of a newer format, or cannot be opened or created.
@@ -48,7 +58,7 @@ namespace concord {
 */
 class sqlite_hub_store {
 public:
-    static constexpr int format_version = 1;
+    static constexpr int format_version = 2;
 
     sqlite_hub_store(const std::string& path, const concord::schema& s, sqlite_options o = {});
 
@@ -64,7 +74,7 @@ public:
 
 private:
     struct table : detail::sqlite::entity_table {
-        std::string select_one, select_live, upsert, changes;
+        std::string select_one, select_live, upsert, update, changes;
     };
     struct data {
         data(const std::string& path, const sqlite_options& o) : conn(path, o) {}
@@ -73,6 +83,19 @@ private:
         std::unordered_map<std::string, table, detail::string_hash, std::equal_to<>> tables;
         std::vector<std::string> names; // entity names, in schema order
     };
+    // An entity table's leading columns (format 2).
+    static constexpr const char* system_columns =
+        "concord_row INTEGER PRIMARY KEY, Id TEXT NOT NULL UNIQUE, concord_seq INTEGER NOT NULL, "
+        "concord_deleted TEXT, concord_stamps BLOB NOT NULL";
+
+    static void create_seq_index(detail::sqlite::connection& c, const std::string& entity) {
+        c.exec("CREATE UNIQUE INDEX IF NOT EXISTS " +
+               detail::sqlite::quote("concord_seq_" + entity) + " ON " +
+               detail::sqlite::quote(entity) + " (concord_seq)");
+    }
+
+    static void migrate_from_1(detail::sqlite::connection& c);
+
     std::unique_ptr<data> d_;
 };
 
@@ -85,6 +108,12 @@ public:
     std::optional<stored_record> load(std::string_view entity, std::string_view id) {
         if (auto it = dirty_.find(std::pair(entity, id)); it != dirty_.end())
             return it->second;
+        if (auto it = known_.find(std::pair(entity, id)); it != known_.end()) {
+            if (it->second.ahead)
+                return std::exchange(it->second.ahead, std::nullopt); // the hub moves it on
+            if (it->second.row == 0)
+                return std::nullopt; // absent when prefetched, and not saved since
+        }
         const table* t = find(entity);
         if (t == nullptr)
             return std::nullopt;
@@ -102,6 +131,7 @@ public:
             throw system_error(
                 error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
         rec.seq = ++seq_;
+        forget_read(rec);
         dirty_.insert_or_assign(std::pair(rec.entity, rec.id), rec);
         return rec.seq;
     }
@@ -113,10 +143,44 @@ public:
             throw system_error(
                 error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
         rec.seq = ++seq_;
+        forget_read(rec);
         auto key = std::pair(rec.entity, rec.id);
         const std::uint64_t seq = rec.seq;
         dirty_.insert_or_assign(std::move(key), std::move(rec));
         return seq;
+    }
+
+    /// Reads the records `changes` name, in `Id` order, before the hub loads them one by one
+    /// (an optional extension the hub uses when present): the batch walks the id index once,
+    /// in order, and the flush learns each record's row, to rewrite it in place in row order.
+    void prefetch(const std::vector<change>& changes) {
+        std::vector<std::pair<std::string_view, std::string_view>> keys;
+        keys.reserve(changes.size());
+        for (const change& c : changes)
+            if (const auto key =
+                    std::pair<std::string_view, std::string_view>(c.entity, c.record_id);
+                find(c.entity) != nullptr && !dirty_.contains(key) && !known_.contains(key))
+                keys.push_back(key);
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        known_.reserve(known_.size() + keys.size());
+        dirty_.reserve(dirty_.size() + keys.size());
+        // The batch's records live and die together: their fields share one arena (kept alive
+        // by whichever record outlives the others), which spares a free per value.
+        const boost::json::storage_ptr arena =
+            boost::json::make_shared_resource<boost::json::monotonic_resource>();
+        detail::sqlite::guard("reading records ahead", [&] {
+            for (const auto& [entity, id] : keys) {
+                const table& t = *find(entity);
+                auto& s = d_->conn.stmt(t.select_one);
+                s.bind(1, id);
+                known& k = known_[record_key(entity, id)];
+                if (s.step()) {
+                    k.row = sqlite3_column_int64(s.handle(), 4);
+                    k.ahead = read_row(t, s.handle(), arena);
+                }
+            }
+        });
     }
 
     std::optional<outcome> find_outcome(change_id id) {
@@ -385,13 +449,16 @@ private:
         h.seq = static_cast<std::uint64_t>(sqlite3_column_int64(st, 1));
         h.deleted = sqlite3_column_type(st, 2) != SQLITE_NULL;
         if (!h.deleted)
-            t.read_fields(st, 4, h.fields);
+            t.read_fields(st, 5, h.fields);
         return h;
     }
 
-    static stored_record read_row(const table& t, sqlite3_stmt* st) {
-        // Columns: Id, concord_seq, concord_deleted, concord_stamps, data columns…
+    // `sp` allocates the fields.
+    static stored_record read_row(const table& t, sqlite3_stmt* st,
+                                  boost::json::storage_ptr sp = {}) {
+        // Columns: Id, concord_seq, concord_deleted, concord_stamps, concord_row, data columns…
         stored_record r;
+        r.fields = boost::json::object(std::move(sp));
         r.entity = t.name;
         r.id = detail::sqlite::text(st, 0);
         r.seq = static_cast<std::uint64_t>(sqlite3_column_int64(st, 1));
@@ -403,19 +470,36 @@ private:
         }
         unpack(t, static_cast<const unsigned char*>(sqlite3_column_blob(st, 3)),
                static_cast<std::size_t>(sqlite3_column_bytes(st, 3)), r.stamps);
-        t.read_fields(st, 4, r.fields);
+        t.read_fields(st, 5, r.fields);
         return r;
     }
 
-    // Writes the records saved in this transaction, in (entity, id) order.
+    // Writes the records saved in this transaction: those whose row is known (prefetched)
+    // rewritten in place in row order, then the others (mostly new records) in sequence order,
+    // so new rows are appended in the order pulls read them.
     void flush() {
         if (dirty_.empty())
             return;
         detail::sqlite::guard("writing records", [&] {
+            std::vector<std::pair<std::int64_t, const stored_record*>> order;
+            order.reserve(dirty_.size());
             for (const auto& [key, rec] : dirty_) {
+                auto k = known_.find(key);
+                const std::int64_t row = k == known_.end() ? 0 : k->second.row;
+                order.emplace_back(row == 0 ? std::numeric_limits<std::int64_t>::max() : row, &rec);
+            }
+            std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+                return a.first != b.first ? a.first < b.first : a.second->seq < b.second->seq;
+            });
+            for (const auto& [row, p] : order) {
+                const stored_record& rec = *p;
                 const table& t = *find(rec.entity);
-                auto& s = d_->conn.stmt(t.upsert);
-                s.bind(1, std::string_view(rec.id));
+                const bool in_place = row != std::numeric_limits<std::int64_t>::max();
+                auto& s = d_->conn.stmt(in_place ? t.update : t.upsert);
+                if (in_place)
+                    s.bind(5 + static_cast<int>(t.columns.size()), row);
+                else
+                    s.bind(1, std::string_view(rec.id));
                 s.bind(2, to_i64(rec.seq));
                 if (rec.deleted)
                     s.bind(3, std::string_view(to_string(*rec.deleted)));
@@ -440,7 +524,28 @@ private:
     detail::sqlite::write_scope scope_;
     std::uint64_t seq_ = 0;
     std::uint64_t seq_at_begin_ = 0;
-    std::map<std::pair<std::string, std::string>, stored_record, detail::pair_less> dirty_;
+    using record_key = std::pair<std::string, std::string>; // (entity, id)
+    std::unordered_map<record_key, stored_record, detail::pair_hash, detail::pair_equal> dirty_;
+    // Records read by `prefetch`: their row (0: not in the table) and, until loaded, the
+    // record itself.
+    struct known {
+        std::int64_t row = 0;
+        std::optional<stored_record> ahead;
+    };
+    std::unordered_map<record_key, known, detail::pair_hash, detail::pair_equal> known_;
+
+    // Once saved, a record is no longer absent, and a copy read ahead is stale.
+    void forget_read(const stored_record& rec) {
+        if (known_.empty())
+            return;
+        auto it = known_.find(std::pair<std::string_view, std::string_view>(rec.entity, rec.id));
+        if (it == known_.end())
+            return;
+        if (it->second.row == 0)
+            known_.erase(it);
+        else
+            it->second.ahead.reset();
+    }
     // Per-transaction caches of the dedupe bookkeeping (the transaction holds the write lock,
     // so nobody else changes it meanwhile).
     std::unordered_map<std::uint64_t, std::uint64_t> acks_;
@@ -477,6 +582,8 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
                 "CREATE TABLE IF NOT EXISTS concord_marks (replica INTEGER PRIMARY KEY NOT NULL, "
                 "acknowledged INTEGER NOT NULL)");
         }
+        if (found == 1)
+            migrate_from_1(c);
     });
     detail::sqlite::guard(path + ": preparing entity tables", [&] {
         c.in_transaction([&] {
@@ -487,38 +594,78 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
                    "(entity, id, seq)");
             for (const auto& e : s.entities()) {
                 table t;
-                // Keyed by change sequence (the rowid): a pull is a range scan in table order, an
-                // initial sync reads the table front to back; Id is a unique index.
                 static_cast<detail::sqlite::entity_table&>(t) =
-                    detail::sqlite::ensure_table(c, e,
-                                                 "concord_seq INTEGER PRIMARY KEY, Id TEXT NOT "
-                                                 "NULL UNIQUE, concord_deleted TEXT, "
-                                                 "concord_stamps BLOB NOT NULL",
-                                                 4, false);
+                    detail::sqlite::ensure_table(c, e, system_columns, 5, false);
+                create_seq_index(c, e.name);
                 const std::string all =
-                    "Id, concord_seq, concord_deleted, concord_stamps" +
+                    "Id, concord_seq, concord_deleted, concord_stamps, concord_row" +
                     (t.column_list.empty() ? std::string() : ", " + t.column_list);
                 t.select_one = "SELECT " + all + " FROM " + t.quoted + " WHERE Id = ?";
                 t.select_live = "SELECT " + all + " FROM " + t.quoted +
                                 " WHERE concord_deleted IS NULL ORDER BY Id";
                 t.changes = "SELECT " + all + " FROM " + t.quoted +
                             " WHERE concord_seq > ? ORDER BY concord_seq LIMIT ?";
-                std::string values = "?, ?, ?, ?",
+                // Parameters of both writes: ?1 Id, ?2 sequence, ?3 tombstone, ?4 stamps, then
+                // the data columns; the in-place update takes the row after them.
+                const std::string written =
+                    "Id, concord_seq, concord_deleted, concord_stamps" +
+                    (t.column_list.empty() ? std::string() : ", " + t.column_list);
+                std::string values = "?1, ?2, ?3, ?4",
                             updates = "concord_seq = excluded.concord_seq, concord_deleted = "
                                       "excluded.concord_deleted, "
-                                      "concord_stamps = excluded.concord_stamps";
-                for (const auto& col : t.columns) {
-                    values += ", ?";
-                    updates += ", " + detail::sqlite::quote(col) + " = excluded." +
-                               detail::sqlite::quote(col);
+                                      "concord_stamps = excluded.concord_stamps",
+                            in_place = "concord_seq = ?2, concord_deleted = ?3, "
+                                       "concord_stamps = ?4";
+                for (std::size_t i = 0; i < t.columns.size(); ++i) {
+                    const std::string col = detail::sqlite::quote(t.columns[i]);
+                    const std::string at = "?" + std::to_string(5 + i);
+                    values += ", " + at;
+                    updates += ", " + col + " = excluded." + col;
+                    in_place += ", " + col + " = " + at;
                 }
-                t.upsert = "INSERT INTO " + t.quoted + " (" + all + ") VALUES (" + values +
+                t.upsert = "INSERT INTO " + t.quoted + " (" + written + ") VALUES (" + values +
                            ") ON CONFLICT (Id) DO UPDATE SET " + updates;
+                t.update = "UPDATE " + t.quoted + " SET " + in_place + " WHERE concord_row = ?" +
+                           std::to_string(5 + t.columns.size());
                 d_->names.push_back(e.name);
                 d_->tables.emplace(e.name, std::move(t));
             }
         });
     });
+}
+
+// Format 1 keyed each entity table by change sequence (columns concord_seq, Id,
+// concord_deleted, concord_stamps, data…). Each is copied into the format 2 layout in sequence
+// order, so rows start out in the order pulls read them; runs inside check_format's
+// transaction, so a failure leaves the file as it was.
+inline void sqlite_hub_store::migrate_from_1(detail::sqlite::connection& c) {
+    std::vector<std::string> tables;
+    {
+        detail::sqlite::statement s(c.db().getHandle(),
+                                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name "
+                                    "NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+        while (s.step())
+            tables.push_back(detail::sqlite::text(s.handle(), 0));
+    }
+    for (const std::string& name : tables) {
+        const std::vector<std::string> cols = c.table_columns(name);
+        if (cols.size() < 4 || cols[0] != "concord_seq" || cols[1] != "Id" ||
+            cols[3] != "concord_stamps")
+            continue; // not an entity table
+        std::string data, create = std::string("CREATE TABLE concord_migrating (") + system_columns;
+        for (std::size_t i = 4; i < cols.size(); ++i) {
+            data += ", " + detail::sqlite::quote(cols[i]);
+            create += ", " + detail::sqlite::quote(cols[i]);
+        }
+        const std::string quoted = detail::sqlite::quote(name);
+        c.exec(create + ")");
+        c.exec("INSERT INTO concord_migrating (Id, concord_seq, concord_deleted, concord_stamps" +
+               data + ") SELECT Id, concord_seq, concord_deleted, concord_stamps" + data +
+               " FROM " + quoted + " ORDER BY concord_seq");
+        c.exec("DROP TABLE " + quoted);
+        c.exec("ALTER TABLE concord_migrating RENAME TO " + quoted);
+        create_seq_index(c, name);
+    }
 }
 
 inline sqlite_hub_store::transaction sqlite_hub_store::begin() {

@@ -76,6 +76,8 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
         if (req.acknowledged > 0)
             tx.acknowledge(req.replica, req.acknowledged);
         resp.outcomes.reserve(req.push.size());
+        if constexpr (requires { tx.prefetch(req.push); })
+            tx.prefetch(req.push);
         for (const change& c : req.push) {
             // Dedupe marks belong to the change's own replica: a change pushed under another
             // replica's id is rejected by apply() and must neither read nor take its slot.
@@ -540,13 +542,12 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
             tx.save(*current);
         }
     } else {
-        stored_record rec;
         std::optional<boost::json::object> scope_before;
         if constexpr (tracks_scope<Access>)
             if (current && !current->deleted)
                 scope_before = scope_values(*current);
-        if (current && !current->deleted)
-            rec = std::move(*current);
+        // Move-constructed, not assigned: the fields keep the allocator the store gave them.
+        stored_record rec = current && !current->deleted ? std::move(*current) : stored_record{};
         rec.entity = c.entity;
         rec.id = c.record_id;
         for (const auto& name : r.winners) {
