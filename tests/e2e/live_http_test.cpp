@@ -34,7 +34,6 @@ http_transport_options to_hub(unsigned short port, const std::string& scheme = "
     o.url = scheme + "://127.0.0.1:" + std::to_string(port);
     o.connect_timeout = 2s;
     o.read_timeout = 10s;
-    o.attempts = 1; // the replica's worker retries, with its own backoff
     o.backoff = 10ms;
     return o;
 }

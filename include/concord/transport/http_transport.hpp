@@ -60,13 +60,10 @@ public:
 
     ~websocket_watch() {
         closing_ = true;
-        boost::asio::post(io, [this] {
-            boost::system::error_code ignored;
-            if (plain_)
-                boost::beast::get_lowest_layer(*plain_).socket().close(ignored);
-            if (secure_)
-                boost::beast::get_lowest_layer(*secure_).socket().close(ignored);
-        });
+        // Stop, not just close: the WebSocket's ping and idle timers would keep run() going
+        // for up to 30 s after the socket is closed. Pending handlers never run after this;
+        // the streams close their sockets when destroyed.
+        io.stop();
         if (thread_.joinable())
             thread_.join();
     }
