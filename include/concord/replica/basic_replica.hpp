@@ -384,7 +384,8 @@ public:
         start a worker that connects, syncs at once, and keeps the replica current; offline
         stops it (pending changes stay in the outbox). Must not be called from a callback.
         @returns `unsupported` for online or hybrid when `Transport` is no
-        `watching_transport`.
+        `watching_transport`; `store_failed` when hybrid mode cannot read the local store (the
+        replica then stays offline).
     */
     CONCORD_NODISCARD result<void> set_mode(sync_mode m);
 

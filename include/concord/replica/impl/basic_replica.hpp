@@ -347,7 +347,12 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
     std::optional<detail::sweep_set> sweep; // while re-syncing: the ids not received again
     // Hybrid mode pulls only the records it holds (the recent ones and those with pending
     // changes), as they were when this sync started.
-    const std::optional<held_ids> holding = held();
+    std::optional<held_ids> holding;
+    try {
+        holding = held();
+    } catch (const boost::system::system_error& e) { // never out of sync(): the worker calls it
+        return error(e.code(), e.what());
+    }
     const held_ids* hold = holding ? &*holding : nullptr;
     std::optional<std::future<result<sync_response>>> prefetched;
     std::shared_ptr<const sync_request> prefetched_req;

@@ -48,11 +48,18 @@ result<void> basic_replica<Store, Transport, Clock>::set_mode(sync_mode m) {
         if (m == sync_mode::hybrid) { // whatever is held now counts as used, oldest last
             std::lock_guard lock(recent_mutex_);
             if (recent_.empty()) {
-                auto tx = store_.begin();
-                const auto sch = schema(); // a snapshot: a sync may adopt a new one
-                for (const auto& e : sch->entities())
-                    for (std::string& id : tx.ids(e.name))
-                        recent_.emplace_back(e.name, std::move(id));
+                try {
+                    auto tx = store_.begin();
+                    const auto sch = schema(); // a snapshot: a sync may adopt a new one
+                    for (const auto& e : sch->entities())
+                        for (std::string& id : tx.ids(e.name))
+                            recent_.emplace_back(e.name, std::move(id));
+                } catch (const boost::system::system_error& e) {
+                    recent_.clear();
+                    mode_ = sync_mode::offline;
+                    set_state(connection_state::offline);
+                    return error(e.code(), std::string("reading the local store: ") + e.what());
+                }
             }
         }
         live_ = std::thread([this] { live_loop(); });
