@@ -772,8 +772,8 @@ TEST_CASE("sqlite_replica_store: a format 1 file is migrated to the current form
     CHECK(tx.state().schema == R"({"entities":[]})");
 }
 
-TEST_CASE("sqlite_hub_store: a format 1 file is migrated to format 2, keeping records, change "
-          "log and dedupe state",
+TEST_CASE("sqlite_hub_store: a format 1 file is migrated to the current format, keeping records, "
+          "change log and dedupe state",
           "[sqlite]") {
     scratch_dir dir;
     const std::string path = dir.file("hub-v1.db");
@@ -886,4 +886,92 @@ TEST_CASE("sqlite_hub_store: a format 1 file is migrated to format 2, keeping re
     CHECK(page.rows[0].seq == 6);
     CHECK(page.rows[0].fields.at("Status") == "Open");
     CHECK(tx.changes_after(0, 10, {}).rows.size() == 3);
+}
+
+TEST_CASE("sqlite_hub_store: a format 2 file is migrated to the current format, its change log "
+          "rebuilt from the records and its stored outcomes kept",
+          "[sqlite]") {
+    scratch_dir dir;
+    const std::string path = dir.file("hub-v2.db");
+    const std::string a = "00000000-0000-4000-8000-00000000000a";
+    const std::string b = "00000000-0000-4000-8000-00000000000b";
+    const stamp at{1'700'000'000'000, 0, replica_id{9}};
+    {
+        // The format 2 layout, as that build wrote it: a stable row per record, the change log
+        // as a unique index on concord_seq, plain outcomes one row each. Stamps as in format 1.
+        const std::string stamps = "X'0001"
+                                   "0000018BCFE56800"
+                                   "00000000"
+                                   "0000000000000009"
+                                   "00010001"
+                                   "0000000000000000000000000000'";
+        const std::string ddl =
+            "CREATE TABLE concord_meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;"
+            "CREATE TABLE concord_outcomes (replica INTEGER NOT NULL, seq INTEGER NOT NULL, "
+            "entity TEXT NOT NULL, record_id TEXT NOT NULL, body TEXT, PRIMARY KEY (replica, "
+            "seq)) WITHOUT ROWID;"
+            "CREATE TABLE concord_marks (replica INTEGER PRIMARY KEY NOT NULL, acknowledged "
+            "INTEGER NOT NULL);"
+            "CREATE TABLE \"Case\" (concord_row INTEGER PRIMARY KEY, Id TEXT NOT NULL UNIQUE, "
+            "concord_seq INTEGER NOT NULL, concord_deleted TEXT, concord_stamps BLOB NOT NULL, "
+            "\"Number\", \"Category\", \"Status\", \"Description\", \"Owner\", \"Org\", "
+            "\"Priority\", \"Escalated\", \"CreatedOn\");"
+            "CREATE UNIQUE INDEX \"concord_seq_Case\" ON \"Case\" (concord_seq);"
+            // Row order is not sequence order: b was updated in place after a was written.
+            "INSERT INTO \"Case\" (concord_row, Id, concord_seq, concord_deleted, concord_stamps, "
+            "\"Number\", \"Category\") VALUES (1, '" +
+            b + "', 7, NULL, " + stamps + ", 'CS-2', 'Incident');" +
+            "INSERT INTO \"Case\" (concord_row, Id, concord_seq, concord_deleted, concord_stamps, "
+            "\"Number\", \"Category\") VALUES (2, '" +
+            a + "', 4, NULL, " + stamps + ", 'CS-1', 'Incident');" +
+            "INSERT INTO concord_meta VALUES ('seq', 7);"
+            "INSERT INTO concord_outcomes VALUES (9, 3, 'Case', '" +
+            a + "', NULL);" + "PRAGMA user_version=2;";
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                nullptr) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db, ddl.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    {
+        sqlite_hub_store s(path, test::helpdesk());
+        auto tx = s.begin();
+        // The log, rebuilt: sequence order, whatever the rows' order.
+        change_page page = tx.changes_after(0, 10, {});
+        REQUIRE(page.rows.size() == 2);
+        CHECK(page.rows[0].id == a);
+        CHECK(page.rows[0].seq == 4);
+        CHECK(page.rows[1].id == b);
+        CHECK(page.rows[1].seq == 7);
+        CHECK(tx.changes_after(4, 10, {}).rows.size() == 1);
+        // A plain outcome stored one row each by format 2 still replays, with its ids.
+        auto o = tx.find_outcome(change_id{replica_id{9}, 3});
+        REQUIRE(o.has_value());
+        CHECK(o->kind == outcome_kind::applied);
+        CHECK(o->record_id == a);
+        // Updating moves the record's log entry: it is pulled once, at its new sequence.
+        auto ra = tx.load("Case", a);
+        REQUIRE(ra.has_value());
+        ra->fields["Status"] = "Open";
+        ra->stamps.insert_or_assign("Status", at);
+        CHECK(tx.save(*ra) == 8);
+        page = tx.changes_after(0, 10, {});
+        REQUIRE(page.rows.size() == 2);
+        CHECK(page.rows[0].id == b);
+        CHECK(page.rows[1].id == a);
+        CHECK(page.rows[1].seq == 8);
+        tx.commit();
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db,
+                               "SELECT (SELECT count(*) FROM sqlite_master WHERE name = "
+                               "'concord_seq_Case'), (SELECT count(*) FROM \"concord_log_Case\")",
+                               -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(st, 0) == 0); // the old index is gone
+    CHECK(sqlite3_column_int(st, 1) == 2); // one log entry per record
+    sqlite3_finalize(st);
+    sqlite3_close(db);
 }

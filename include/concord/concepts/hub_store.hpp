@@ -60,7 +60,7 @@ struct departure {
     | `s.begin()`                            | `S::transaction`               | waits for other transactions to finish |
     | `tx.load(entity, id)`                  | `std::optional<stored_record>` | the record with stamps, tombstones included |
     | `tx.save(rec)`                         | `std::uint64_t`                | writes `rec`, gives it the next change sequence (strictly increasing, never reused) and returns it; the change log keeps only the latest sequence per record |
-    | `tx.find_outcome(id)`                  | `std::optional<outcome>`       | the stored outcome of change `id`, if not yet acknowledged |
+    | `tx.find_outcome(id)`                  | `std::optional<outcome>`       | the stored outcome of change `id`, if not yet acknowledged; a plain `applied` one may come back without `entity` and `record_id` (the hub takes them from the change) |
     | `tx.save_outcome(o)`                   |                                | stores `o` (keyed by `o.change`) for replay |
     | `tx.acknowledged(r)`                   | `std::uint64_t`                | highest change sequence of replica `r` acknowledged (0: none) |
     | `tx.acknowledge(r, seq)`               |                                | forgets `r`'s stored outcomes up to `seq`; the mark never decreases |

@@ -81,6 +81,14 @@ public:
     void bind_blob(int i, const void* p, std::size_t n) {
         check(sqlite3_bind_blob(st_, i, p, static_cast<int>(n), SQLITE_TRANSIENT));
     }
+    // As bind(), without SQLite's copy: `v` must stay valid until the statement has run (the
+    // copy and its free cost more than the write itself on the hot paths).
+    void bind_ref(int i, std::string_view v) {
+        check(sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
+    }
+    void bind_blob_ref(int i, const void* p, std::size_t n) {
+        check(sqlite3_bind_blob(st_, i, p, static_cast<int>(n), SQLITE_STATIC));
+    }
 
     // Steps once: true while a row is available.
     bool step() {
@@ -212,8 +220,11 @@ class connection {
 public:
     connection(const std::string& path, const sqlite_options& o) : path_(path) {
         guard(path + ": opening", [&] {
+            // NOMUTEX: every use of the connection holds its store's mutex already, so SQLite's
+            // own lock around each call would only cost time.
             db_ = std::make_unique<SQLite::Database>(
-                path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, o.busy_timeout_ms);
+                path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+                o.busy_timeout_ms);
             // The first read tells a non-database file apart before anything is written.
             db_->exec("SELECT count(*) FROM sqlite_master");
             // SQLite quietly opens a write-protected file read-only; refuse it now rather than
@@ -295,6 +306,19 @@ public:
         }
     }
 
+    // Names of the schema objects of `type` ("table", "index") matching LIKE `pattern`
+    // (backslash escapes), in name order.
+    std::vector<std::string> names_like(const char* type, const std::string& pattern) {
+        std::vector<std::string> out;
+        statement s(db_->getHandle(), "SELECT name FROM sqlite_master WHERE type = ? AND name "
+                                      "LIKE ? ESCAPE '\\' ORDER BY name");
+        s.bind(1, std::string_view(type));
+        s.bind(2, std::string_view(pattern));
+        while (s.step())
+            out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s.handle(), 0)));
+        return out;
+    }
+
     // The columns a table has now (empty when it does not exist).
     std::vector<std::string> table_columns(const std::string& table) {
         std::vector<std::string> cols;
@@ -368,8 +392,8 @@ inline void bind(statement& s, int i, const boost::json::value& v) {
     case boost::json::kind::double_:
         s.bind(i, v.get_double());
         break;
-    case boost::json::kind::string:
-        s.bind(i, std::string_view(v.get_string()));
+    case boost::json::kind::string: // `v` outlives the step: every caller runs it at once
+        s.bind_ref(i, std::string_view(v.get_string()));
         break;
     case boost::json::kind::array:
     case boost::json::kind::object:

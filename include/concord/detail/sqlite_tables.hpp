@@ -27,6 +27,7 @@ struct entity_table {
     std::vector<std::string> columns;   // data columns, in table order
     std::vector<data_value_type> types; // their types (text for columns no longer in the schema)
     std::string column_list;            // "\"A\", \"B\", …"
+    std::vector<std::size_t> by_name;   // indexes of `columns`, in name order (as field_stamps)
 
     // Reads data columns starting at result column `first` into `out` (allocated from its
     // storage); NULL is left absent.
@@ -79,6 +80,11 @@ inline entity_table ensure_table(connection& c, const entity_schema& e,
             t.column_list += ", ";
         t.column_list += quote(existing[i]);
     }
+    t.by_name.resize(t.columns.size());
+    for (std::size_t i = 0; i < t.by_name.size(); ++i)
+        t.by_name[i] = i;
+    std::sort(t.by_name.begin(), t.by_name.end(),
+              [&](std::size_t a, std::size_t b) { return t.columns[a] < t.columns[b]; });
     return t;
 }
 

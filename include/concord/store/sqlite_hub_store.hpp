@@ -34,22 +34,27 @@ namespace concord {
 
 /** A `hub_store` on an SQLite file (SQLiteCpp), the embedded default.
 
-    Layout (format version 2, in `PRAGMA user_version`): one table per entity with a stable
+    Layout (format version 3, in `PRAGMA user_version`): one table per entity with a stable
     row number (`concord_row`, the rowid: a record keeps its row for life, so an update rewrites
-    it in place), `Id` as a unique key, `concord_seq` (the record's latest change sequence,
-    under a unique index: a pull is a range scan of that index, and as rows are appended in
-    sequence order, mostly a walk of the table in order too), the tombstone stamp, the
-    per-field stamps packed in one blob, and one untyped column per schema column;
-    `concord_meta` (the sequence counter), `concord_outcomes` (stored outcomes awaiting
-    acknowledgement), `concord_marks` (each replica's acknowledged sequence) and
-    `concord_departures` (scope-column changes, for evictions). A format 1 file (rowid = change
-    sequence: every update moved the row) is rebuilt when opened, and a schema that gained
-    entities or columns is migrated.
+    it in place), `Id` as a unique key, `concord_seq` (the record's latest change sequence), the
+    tombstone stamp, the per-field stamps packed in one blob, and one untyped column per schema
+    column; beside it the entity's change log `concord_log_<entity>` (one entry per record, at
+    its latest sequence, pointing at its row: a pull is a range of the log, and as new rows are
+    appended in sequence order, mostly a walk of the table in order too); `concord_meta` (the
+    sequence counter), `concord_outcomes` (stored outcomes awaiting acknowledgement, but for
+    plain "applied" ones), `concord_applied` (runs of consecutive changes whose outcome was a
+    plain "applied": one row per run), `concord_marks` (each replica's acknowledged sequence)
+    and `concord_departures` (scope-column changes, for evictions). Older files are migrated
+    when opened: format 1 (rowid = change sequence: every update moved the row) is rebuilt,
+    format 2 (the log was a unique index on `concord_seq`) gets its logs and `concord_applied`.
+    A schema that gained entities or columns is migrated too.
 
     A transaction is `BEGIN IMMEDIATE … COMMIT`; the records it saves are kept in memory and
     written at commit in row order (new records last, appended in sequence order), so a batch
-    walks the table once, in order. `prefetch` reads a batch's records in `Id` order before
-    the hub needs them, and learns their rows.
+    walks the table once, in order; their log entries move in batches. `prefetch` reads a
+    batch's records in `Id` order, a hundred per statement, before the hub needs them, and
+    learns their rows. Bound text is not copied (SQLite reads it where it lies) and the
+    connection runs without SQLite's own mutex: the store's mutex already serialises it.
 
     @throws concord::system_error (`errc::store_failed`) from the constructor when the file is
     not an SQLite database, is of a newer format, or cannot be opened or created.
@@ -58,7 +63,7 @@ namespace concord {
 */
 class sqlite_hub_store {
 public:
-    static constexpr int format_version = 2;
+    static constexpr int format_version = 3;
 
     sqlite_hub_store(const std::string& path, const concord::schema& s, sqlite_options o = {});
 
@@ -74,8 +79,14 @@ public:
 
 private:
     struct table : detail::sqlite::entity_table {
-        std::string select_one, select_live, upsert, update, changes;
+        std::string log; // the quoted name of its change log
+        std::string select_one, select_some, select_live, locate, insert, update, changes;
+        std::string log_remove, log_append, log_append_batch;
     };
+    // Ids per statement when reading a batch's records ahead, and change-log entries per
+    // statement when moving them: a statement's start and reset cost as much as a lookup.
+    static constexpr int read_ahead = 100;
+    static constexpr int log_batch = 100;
     struct data {
         data(const std::string& path, const sqlite_options& o) : conn(path, o) {}
         std::mutex mutex;
@@ -83,16 +94,22 @@ private:
         std::unordered_map<std::string, table, detail::string_hash, std::equal_to<>> tables;
         std::vector<std::string> names; // entity names, in schema order
     };
-    // An entity table's leading columns (format 2).
+    // An entity table's leading columns (formats 2 and 3).
     static constexpr const char* system_columns =
         "concord_row INTEGER PRIMARY KEY, Id TEXT NOT NULL UNIQUE, concord_seq INTEGER NOT NULL, "
         "concord_deleted TEXT, concord_stamps BLOB NOT NULL";
 
-    static void create_seq_index(detail::sqlite::connection& c, const std::string& entity) {
-        c.exec("CREATE UNIQUE INDEX IF NOT EXISTS " +
-               detail::sqlite::quote("concord_seq_" + entity) + " ON " +
-               detail::sqlite::quote(entity) + " (concord_seq)");
+    // An entity's change log: one entry per record, at the record's latest sequence, pointing
+    // at its row. A table of its own, not an index on the records: moving an entry costs a
+    // delete and an append in a small table, in batches, instead of an index update per write.
+    static std::string log_name(const std::string& entity) {
+        return detail::sqlite::quote("concord_log_" + entity);
     }
+    static void create_log(detail::sqlite::connection& c, const std::string& entity) {
+        c.exec("CREATE TABLE IF NOT EXISTS " + log_name(entity) +
+               " (seq INTEGER PRIMARY KEY, row INTEGER NOT NULL)");
+    }
+    static void migrate_to_3(detail::sqlite::connection& c);
 
     static void migrate_from_1(detail::sqlite::connection& c);
 
@@ -119,7 +136,7 @@ public:
             return std::nullopt;
         return detail::sqlite::guard("loading a record", [&]() -> std::optional<stored_record> {
             auto& s = d_->conn.stmt(t->select_one);
-            s.bind(1, id);
+            s.bind_ref(1, id);
             if (!s.step())
                 return std::nullopt;
             return read_row(*t, s.handle());
@@ -154,14 +171,19 @@ public:
     /// (an optional extension the hub uses when present): the batch walks the id index once,
     /// in order, and the flush learns each record's row, to rewrite it in place in row order.
     void prefetch(const std::vector<change>& changes) {
-        std::vector<std::pair<std::string_view, std::string_view>> keys;
+        std::vector<std::pair<const table*, std::string_view>> keys;
         keys.reserve(changes.size());
         for (const change& c : changes)
             if (const auto key =
                     std::pair<std::string_view, std::string_view>(c.entity, c.record_id);
-                find(c.entity) != nullptr && !dirty_.contains(key) && !known_.contains(key))
-                keys.push_back(key);
-        std::sort(keys.begin(), keys.end());
+                !dirty_.contains(key) && !known_.contains(key))
+                if (const table* t = find(c.entity))
+                    keys.emplace_back(t, c.record_id);
+        // By table, then id: each table's id index, in order.
+        std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+            return a.first != b.first ? std::less<const table*>{}(a.first, b.first)
+                                      : a.second < b.second;
+        });
         keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
         known_.reserve(known_.size() + keys.size());
         dirty_.reserve(dirty_.size() + keys.size());
@@ -170,14 +192,28 @@ public:
         const boost::json::storage_ptr arena =
             boost::json::make_shared_resource<boost::json::monotonic_resource>();
         detail::sqlite::guard("reading records ahead", [&] {
-            for (const auto& [entity, id] : keys) {
-                const table& t = *find(entity);
-                auto& s = d_->conn.stmt(t.select_one);
-                s.bind(1, id);
-                known& k = known_[record_key(entity, id)];
-                if (s.step()) {
-                    k.row = sqlite3_column_int64(s.handle(), 4);
-                    k.ahead = read_row(t, s.handle(), arena);
+            // One statement per `read_ahead` ids of an entity (parameters left unbound are
+            // NULL and match nothing): a statement's start and reset cost as much as a lookup.
+            for (std::size_t i = 0; i < keys.size();) {
+                const table& t = *keys[i].first;
+                const std::string_view entity = t.name;
+                auto& s = d_->conn.stmt(t.select_some);
+                int at = 0;
+                for (; i < keys.size() && keys[i].first == &t && at < read_ahead; ++i) {
+                    s.bind_ref(++at, keys[i].second);
+                    known_.try_emplace(record_key(entity, keys[i].second));
+                }
+                while (s.step()) {
+                    const auto* id = sqlite3_column_text(s.handle(), 0);
+                    auto k = known_.find(std::pair<std::string_view, std::string_view>(
+                        entity, std::string_view(reinterpret_cast<const char*>(id),
+                                                 static_cast<std::size_t>(
+                                                     sqlite3_column_bytes(s.handle(), 0)))));
+                    if (k == known_.end())
+                        continue; // cannot happen: the row matched one of the ids bound
+                    k->second.row = sqlite3_column_int64(s.handle(), 4);
+                    k->second.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1));
+                    k->second.ahead = read_row(t, s.handle(), arena);
                 }
             }
         });
@@ -188,46 +224,73 @@ public:
         // highest stored sequence (read once per transaction) answers them without a lookup.
         if (id.seq > max_stored(id.replica))
             return std::nullopt;
+        if (auto it = runs_.find(id.replica.value);
+            it != runs_.end() && it->second.first <= id.seq && id.seq <= it->second.last)
+            return plain_outcome(id);
         return detail::sqlite::guard("reading a stored outcome", [&]() -> std::optional<outcome> {
             auto& s = d_->conn.stmt("SELECT entity, record_id, body FROM concord_outcomes WHERE "
                                     "replica = ? AND seq = ?");
             s.bind(1, to_i64(id.replica.value));
             s.bind(2, to_i64(id.seq));
-            if (!s.step())
-                return std::nullopt;
-            if (sqlite3_column_type(s.handle(), 2) != SQLITE_NULL)
-                return detail::codec::decode_outcome(detail::codec::parse_object(
-                    detail::sqlite::text(s.handle(), 2), "a stored outcome"));
-            outcome o; // a plain "applied" is stored without a body
-            o.change = id;
-            o.entity = detail::sqlite::text(s.handle(), 0);
-            o.record_id = detail::sqlite::text(s.handle(), 1);
-            return o;
+            if (s.step()) {
+                if (sqlite3_column_type(s.handle(), 2) != SQLITE_NULL)
+                    return detail::codec::decode_outcome(detail::codec::parse_object(
+                        detail::sqlite::text(s.handle(), 2), "a stored outcome"));
+                outcome o = plain_outcome(id); // format 2 kept plain outcomes one by one
+                o.entity = detail::sqlite::text(s.handle(), 0);
+                o.record_id = detail::sqlite::text(s.handle(), 1);
+                return o;
+            }
+            auto& r = d_->conn.stmt("SELECT first FROM concord_applied WHERE replica = ? AND "
+                                    "last >= ? ORDER BY last LIMIT 1");
+            r.bind(1, to_i64(id.replica.value));
+            r.bind(2, to_i64(id.seq));
+            if (r.step() &&
+                static_cast<std::uint64_t>(sqlite3_column_int64(r.handle(), 0)) <= id.seq)
+                return plain_outcome(id);
+            return std::nullopt;
         });
     }
 
+    /// A plain "applied" outcome is kept as part of a run of consecutive changes (one row per
+    /// run, not per change) and comes back without entity and record id: the hub takes them
+    /// from the change it replays. Any other outcome is kept whole.
     void save_outcome(const outcome& o) {
+        const std::uint64_t r = o.change.replica.value, seq = o.change.seq;
+        std::uint64_t& highest = max_stored(o.change.replica);
+        const bool replacing = seq <= highest;
         detail::sqlite::guard("storing an outcome", [&] {
+            if (is_plain(o)) {
+                if (replacing) { // the hub never replaces an outcome; a store's tests do
+                    if (const auto kept = find_outcome(o.change); kept && is_plain(*kept))
+                        return; // already a plain one: a run covers it
+                    auto& del =
+                        d_->conn.stmt("DELETE FROM concord_outcomes WHERE replica = ? AND seq = ?");
+                    del.bind(1, to_i64(r));
+                    del.bind(2, to_i64(seq));
+                    del.exec();
+                }
+                auto [it, fresh] = runs_.try_emplace(r, run{seq, seq});
+                if (!fresh && seq == it->second.last + 1) {
+                    it->second.last = seq;
+                } else if (!fresh) {
+                    write_run(r, it->second);
+                    it->second = run{seq, seq};
+                }
+                return;
+            }
             auto& s = d_->conn.stmt("INSERT OR REPLACE INTO concord_outcomes (replica, seq, "
                                     "entity, record_id, body) VALUES (?, ?, ?, ?, ?)");
-            s.bind(1, to_i64(o.change.replica.value));
-            s.bind(2, to_i64(o.change.seq));
-            s.bind(3, std::string_view(o.entity));
-            s.bind(4, std::string_view(o.record_id));
-            const bool plain = o.kind == outcome_kind::applied && o.reason == reject_reason::none &&
-                               !o.code && o.message.empty() && o.field.empty() && !o.skew_clamped &&
-                               o.losing.empty();
-            if (plain) {
-                s.bind(5);
-            } else {
-                outcome stored = o;
-                stored.hub_copy.reset(); // answered fresh on every replay
-                s.bind(5, std::string_view(boost::json::serialize(detail::codec::encode(stored))));
-            }
+            s.bind(1, to_i64(r));
+            s.bind(2, to_i64(seq));
+            s.bind_ref(3, o.entity);
+            s.bind_ref(4, o.record_id);
+            outcome stored = o;
+            stored.hub_copy.reset(); // answered fresh on every replay
+            s.bind(5, std::string_view(boost::json::serialize(detail::codec::encode(stored))));
             s.exec();
         });
-        auto& m = max_stored(o.change.replica);
-        m = std::max(m, o.change.seq);
+        highest = std::max(highest, seq);
     }
 
     std::uint64_t acknowledged(replica_id r) {
@@ -247,12 +310,22 @@ public:
     void acknowledge(replica_id r, std::uint64_t seq) {
         if (seq <= acknowledged(r))
             return;
+        if (auto it = runs_.find(r.value); it != runs_.end()) {
+            if (it->second.last <= seq)
+                runs_.erase(it);
+            else
+                it->second.first = std::max(it->second.first, seq + 1);
+        }
         detail::sqlite::guard("acknowledging outcomes", [&] {
-            auto& del =
-                d_->conn.stmt("DELETE FROM concord_outcomes WHERE replica = ? AND seq <= ?");
-            del.bind(1, to_i64(r.value));
-            del.bind(2, to_i64(seq));
-            del.exec();
+            for (const char* sql :
+                 {"DELETE FROM concord_outcomes WHERE replica = ?1 AND seq <= ?2",
+                  "DELETE FROM concord_applied WHERE replica = ?1 AND last <= ?2",
+                  "UPDATE concord_applied SET first = ?2 + 1 WHERE replica = ?1 AND first <= ?2"}) {
+                auto& del = d_->conn.stmt(sql);
+                del.bind(1, to_i64(r.value));
+                del.bind(2, to_i64(seq));
+                del.exec();
+            }
             auto& up = d_->conn.stmt(
                 "INSERT INTO concord_marks (replica, acknowledged) VALUES (?, ?) "
                 "ON CONFLICT (replica) DO UPDATE SET acknowledged = excluded.acknowledged");
@@ -348,6 +421,8 @@ public:
     void commit() {
         flush();
         detail::sqlite::guard("committing", [&] {
+            for (const auto& [r, span] : runs_)
+                write_run(r, span);
             if (seq_ != seq_at_begin_) {
                 auto& s = d_->conn.stmt(
                     "INSERT OR REPLACE INTO concord_meta (key, value) VALUES ('seq', ?)");
@@ -381,6 +456,7 @@ private:
     // written", i for the i-th stamp; all big-endian. Fields written together share a stamp,
     // so a row of 8 columns costs ~40 bytes of stamps instead of 160.
     static constexpr std::size_t stamp_bytes = 20;
+    static constexpr std::size_t max_stamps = 16; // distinct stamps kept without allocating
 
     static void put_be(unsigned char* p, std::uint64_t v, int n) {
         for (int i = n - 1; i >= 0; --i, v >>= 8)
@@ -393,31 +469,44 @@ private:
         return v;
     }
 
+    // Both walk the columns in name order, the order of field_stamps: a merge, no lookups.
     static std::string pack(const table& t, const field_stamps& stamps) {
-        std::vector<stamp> distinct;
-        std::vector<std::size_t> index(t.columns.size(), 0);
-        for (std::size_t i = 0; i < t.columns.size(); ++i) {
-            auto it = stamps.find(t.columns[i]);
-            if (it == stamps.end())
+        stamp distinct[max_stamps];
+        std::size_t n = 0;
+        std::vector<std::size_t> index(t.columns.size(), 0); // stamp number per column, 1-based
+        auto it = stamps.begin();
+        std::vector<stamp> many; // more distinct stamps than max_stamps: rare
+        for (const std::size_t i : t.by_name) {
+            while (it != stamps.end() && it->first < t.columns[i])
+                ++it;
+            if (it == stamps.end() || it->first != t.columns[i])
                 continue;
-            auto d = std::find(distinct.begin(), distinct.end(), it->second);
-            if (d == distinct.end())
-                d = distinct.insert(distinct.end(), it->second);
-            index[i] = static_cast<std::size_t>(d - distinct.begin()) + 1;
+            std::size_t k = 0;
+            while (k < n && !((k < max_stamps ? distinct[k] : many[k - max_stamps]) == it->second))
+                ++k;
+            if (k == n) {
+                if (n < max_stamps)
+                    distinct[n] = it->second;
+                else
+                    many.push_back(it->second);
+                ++n;
+            }
+            index[i] = k + 1;
         }
-        std::string blob(2 + distinct.size() * stamp_bytes + 2 * index.size(), '\0');
-        auto* p = reinterpret_cast<unsigned char*>(blob.data());
-        put_be(p, distinct.size(), 2);
-        for (std::size_t k = 0; k < distinct.size(); ++k) {
+        std::string out(2 + n * stamp_bytes + 2 * index.size(), '\0');
+        auto* p = reinterpret_cast<unsigned char*>(out.data());
+        put_be(p, n, 2);
+        for (std::size_t k = 0; k < n; ++k) {
+            const stamp& st = k < max_stamps ? distinct[k] : many[k - max_stamps];
             unsigned char* q = p + 2 + k * stamp_bytes;
-            put_be(q, static_cast<std::uint64_t>(distinct[k].physical_ms), 8);
-            put_be(q + 8, distinct[k].logical, 4);
-            put_be(q + 12, distinct[k].replica.value, 8);
+            put_be(q, static_cast<std::uint64_t>(st.physical_ms), 8);
+            put_be(q + 8, st.logical, 4);
+            put_be(q + 12, st.replica.value, 8);
         }
-        unsigned char* ix = p + 2 + distinct.size() * stamp_bytes;
+        unsigned char* ix = p + 2 + n * stamp_bytes;
         for (std::size_t i = 0; i < index.size(); ++i)
             put_be(ix + 2 * i, index[i], 2);
-        return blob;
+        return out;
     }
 
     static void unpack(const table& t, const unsigned char* blob, std::size_t size,
@@ -430,14 +519,17 @@ private:
         const unsigned char* ix = blob + 2 + n * stamp_bytes;
         const std::size_t columns = std::min((size - 2 - n * stamp_bytes) / 2, t.columns.size());
         out.reserve(columns);
-        for (std::size_t i = 0; i < columns; ++i) {
+        for (const std::size_t i : t.by_name) { // name order: each one goes at the end
+            if (i >= columns)
+                continue;
             const std::size_t k = get_be(ix + 2 * i, 2);
             if (k == 0 || k > n)
                 continue;
             const unsigned char* q = blob + 2 + (k - 1) * stamp_bytes;
-            out.emplace(t.columns[i], stamp{static_cast<std::int64_t>(get_be(q, 8)),
-                                            static_cast<std::uint32_t>(get_be(q + 8, 4)),
-                                            replica_id{get_be(q + 12, 8)}});
+            out.emplace_hint(out.end(), t.columns[i],
+                             stamp{static_cast<std::int64_t>(get_be(q, 8)),
+                                   static_cast<std::uint32_t>(get_be(q + 8, 4)),
+                                   replica_id{get_be(q + 12, 8)}});
         }
     }
 
@@ -457,9 +549,8 @@ private:
     static stored_record read_row(const table& t, sqlite3_stmt* st,
                                   boost::json::storage_ptr sp = {}) {
         // Columns: Id, concord_seq, concord_deleted, concord_stamps, concord_row, data columns…
-        stored_record r;
-        r.fields = boost::json::object(std::move(sp));
-        r.entity = t.name;
+        // Constructed on `sp`: assigning an object keeps the target's storage.
+        stored_record r{t.name, {}, boost::json::object(std::move(sp)), {}, {}, 0};
         r.id = detail::sqlite::text(st, 0);
         r.seq = static_cast<std::uint64_t>(sqlite3_column_int64(st, 1));
         if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
@@ -474,39 +565,59 @@ private:
         return r;
     }
 
-    // Writes the records saved in this transaction: those whose row is known (prefetched)
-    // rewritten in place in row order, then the others (mostly new records) in sequence order,
-    // so new rows are appended in the order pulls read them.
+    // Writes the records saved in this transaction: those already in the table rewritten in
+    // place in row order, then the new ones appended in sequence order (the order pulls read
+    // them). Each record's change-log entry moves to its new sequence: the old entries go in
+    // one sweep, the new ones are appended, a statement per `log_batch` entries.
     void flush() {
         if (dirty_.empty())
             return;
         detail::sqlite::guard("writing records", [&] {
-            std::vector<std::pair<std::int64_t, const stored_record*>> order;
+            struct write {
+                std::int64_t row; // 0: a new record
+                std::uint64_t old_seq;
+                known* place;
+                const stored_record* rec;
+            };
+            std::vector<write> order;
             order.reserve(dirty_.size());
             for (const auto& [key, rec] : dirty_) {
                 auto k = known_.find(key);
-                const std::int64_t row = k == known_.end() ? 0 : k->second.row;
-                order.emplace_back(row == 0 ? std::numeric_limits<std::int64_t>::max() : row, &rec);
+                if (k == known_.end()) { // saved without being read ahead: look it up
+                    const table& t = *find(rec.entity);
+                    auto& s = d_->conn.stmt(t.locate);
+                    s.bind_ref(1, rec.id);
+                    known place;
+                    if (s.step()) {
+                        place.row = sqlite3_column_int64(s.handle(), 0);
+                        place.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1));
+                    }
+                    k = known_.emplace(key, std::move(place)).first;
+                }
+                order.push_back(write{k->second.row, k->second.seq, &k->second, &rec});
             }
-            std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-                return a.first != b.first ? a.first < b.first : a.second->seq < b.second->seq;
+            std::sort(order.begin(), order.end(), [](const write& a, const write& b) {
+                if ((a.row == 0) != (b.row == 0))
+                    return b.row == 0;
+                return a.row != 0 ? a.row < b.row : a.rec->seq < b.rec->seq;
             });
-            for (const auto& [row, p] : order) {
-                const stored_record& rec = *p;
+            std::vector<std::pair<const table*, log_moves>> logs;
+            for (const write& w : order) {
+                const stored_record& rec = *w.rec;
                 const table& t = *find(rec.entity);
-                const bool in_place = row != std::numeric_limits<std::int64_t>::max();
-                auto& s = d_->conn.stmt(in_place ? t.update : t.upsert);
-                if (in_place)
-                    s.bind(5 + static_cast<int>(t.columns.size()), row);
+                auto& s = d_->conn.stmt(w.row != 0 ? t.update : t.insert);
+                if (w.row != 0)
+                    s.bind(5 + static_cast<int>(t.columns.size()), w.row);
                 else
-                    s.bind(1, std::string_view(rec.id));
+                    s.bind_ref(1, rec.id);
                 s.bind(2, to_i64(rec.seq));
+                const std::string tombstone = rec.deleted ? to_string(*rec.deleted) : "";
                 if (rec.deleted)
-                    s.bind(3, std::string_view(to_string(*rec.deleted)));
+                    s.bind_ref(3, tombstone);
                 else
                     s.bind(3);
-                const std::string blob = pack(t, rec.stamps);
-                s.bind_blob(4, blob.data(), blob.size());
+                const std::string blob = pack(t, rec.stamps); // lives until the write ran
+                s.bind_blob_ref(4, blob.data(), blob.size());
                 for (std::size_t i = 0; i < t.columns.size(); ++i) {
                     const int at = 5 + static_cast<int>(i);
                     if (auto f = rec.fields.find(t.columns[i]); f != rec.fields.end())
@@ -515,9 +626,53 @@ private:
                         s.bind(at);
                 }
                 s.exec();
+                auto l = std::find_if(logs.begin(), logs.end(),
+                                      [&](const auto& e) { return e.first == &t; });
+                if (l == logs.end())
+                    l = logs.emplace(logs.end(), &t, log_moves{});
+                const std::int64_t row =
+                    w.row != 0 ? w.row : sqlite3_last_insert_rowid(d_->conn.db().getHandle());
+                if (w.row != 0)
+                    l->second.gone.push_back(w.old_seq);
+                l->second.added.emplace_back(rec.seq, row);
+                w.place->row = row;
+                w.place->seq = rec.seq;
             }
+            for (auto& [t, moves] : logs)
+                write_log(*t, moves);
         });
         dirty_.clear();
+    }
+
+    struct log_moves {
+        std::vector<std::uint64_t> gone;                           // sequences to remove
+        std::vector<std::pair<std::uint64_t, std::int64_t>> added; // (sequence, row)
+    };
+
+    void write_log(const table& t, log_moves& m) {
+        std::sort(m.gone.begin(), m.gone.end());
+        for (std::size_t i = 0; i < m.gone.size();) {
+            auto& s = d_->conn.stmt(t.log_remove); // unbound parameters are NULL: no match
+            for (int at = 1; at <= log_batch && i < m.gone.size(); ++at, ++i)
+                s.bind(at, to_i64(m.gone[i]));
+            s.exec();
+        }
+        std::sort(m.added.begin(), m.added.end());
+        std::size_t i = 0;
+        for (; i + log_batch <= m.added.size(); i += log_batch) {
+            auto& s = d_->conn.stmt(t.log_append_batch);
+            for (int k = 0; k < log_batch; ++k) {
+                s.bind(2 * k + 1, to_i64(m.added[i + static_cast<std::size_t>(k)].first));
+                s.bind(2 * k + 2, m.added[i + static_cast<std::size_t>(k)].second);
+            }
+            s.exec();
+        }
+        for (; i < m.added.size(); ++i) {
+            auto& s = d_->conn.stmt(t.log_append);
+            s.bind(1, to_i64(m.added[i].first));
+            s.bind(2, m.added[i].second);
+            s.exec();
+        }
     }
 
     data* d_;
@@ -526,26 +681,50 @@ private:
     std::uint64_t seq_at_begin_ = 0;
     using record_key = std::pair<std::string, std::string>; // (entity, id)
     std::unordered_map<record_key, stored_record, detail::pair_hash, detail::pair_equal> dirty_;
-    // Records read by `prefetch`: their row (0: not in the table) and, until loaded, the
-    // record itself.
+    // Records whose place in the file this transaction knows (read by `prefetch`, or written
+    // by `flush`): their row (0: not in the table), the sequence their change-log entry has,
+    // and, until loaded, the record read ahead.
     struct known {
         std::int64_t row = 0;
+        std::uint64_t seq = 0;
         std::optional<stored_record> ahead;
     };
     std::unordered_map<record_key, known, detail::pair_hash, detail::pair_equal> known_;
 
-    // Once saved, a record is no longer absent, and a copy read ahead is stale.
+    // Once saved, a copy read ahead is stale (the row stays known: flush() needs it).
     void forget_read(const stored_record& rec) {
         if (known_.empty())
             return;
         auto it = known_.find(std::pair<std::string_view, std::string_view>(rec.entity, rec.id));
         if (it == known_.end())
             return;
-        if (it->second.row == 0)
-            known_.erase(it);
-        else
-            it->second.ahead.reset();
+        it->second.ahead.reset();
     }
+    // Runs of plain "applied" outcomes not written yet, by replica: consecutive changes that
+    // all simply applied (nearly every change) cost one row together, written at commit.
+    struct run {
+        std::uint64_t first = 0, last = 0;
+    };
+    std::unordered_map<std::uint64_t, run> runs_;
+
+    static bool is_plain(const outcome& o) {
+        return o.kind == outcome_kind::applied && o.reason == reject_reason::none && !o.code &&
+               o.message.empty() && o.field.empty() && !o.skew_clamped && o.losing.empty();
+    }
+    static outcome plain_outcome(change_id id) {
+        outcome o;
+        o.change = id;
+        return o;
+    }
+    void write_run(std::uint64_t r, const run& span) {
+        auto& s = d_->conn.stmt(
+            "INSERT OR REPLACE INTO concord_applied (replica, last, first) VALUES (?, ?, ?)");
+        s.bind(1, to_i64(r));
+        s.bind(2, to_i64(span.last));
+        s.bind(3, to_i64(span.first));
+        s.exec();
+    }
+
     // Per-transaction caches of the dedupe bookkeeping (the transaction holds the write lock,
     // so nobody else changes it meanwhile).
     std::unordered_map<std::uint64_t, std::uint64_t> acks_;
@@ -556,7 +735,10 @@ private:
             return it->second;
         const std::uint64_t m =
             detail::sqlite::guard("reading stored outcomes", [&]() -> std::uint64_t {
-                auto& s = d_->conn.stmt("SELECT max(seq) FROM concord_outcomes WHERE replica = ?");
+                auto& s = d_->conn.stmt(
+                    "SELECT max(coalesce((SELECT max(seq) FROM concord_outcomes WHERE replica = "
+                    "?1), 0), coalesce((SELECT max(last) FROM concord_applied WHERE replica = ?1), "
+                    "0))");
                 s.bind(1, to_i64(r.value));
                 return s.step() ? static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0))
                                 : 0;
@@ -584,6 +766,12 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
         }
         if (found == 1)
             migrate_from_1(c);
+        if (found == 1 || found == 2)
+            migrate_to_3(c);
+        // Format 3 keeps runs of plain outcomes; a format 2 build would not read them.
+        c.exec("CREATE TABLE IF NOT EXISTS concord_applied (replica INTEGER NOT NULL, last "
+               "INTEGER NOT NULL, first INTEGER NOT NULL, PRIMARY KEY (replica, last)) WITHOUT "
+               "ROWID");
     });
     detail::sqlite::guard(path + ": preparing entity tables", [&] {
         c.in_transaction([&] {
@@ -596,35 +784,51 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
                 table t;
                 static_cast<detail::sqlite::entity_table&>(t) =
                     detail::sqlite::ensure_table(c, e, system_columns, 5, false);
-                create_seq_index(c, e.name);
+                create_log(c, e.name);
+                t.log = log_name(e.name);
                 const std::string all =
                     "Id, concord_seq, concord_deleted, concord_stamps, concord_row" +
                     (t.column_list.empty() ? std::string() : ", " + t.column_list);
                 t.select_one = "SELECT " + all + " FROM " + t.quoted + " WHERE Id = ?";
+                t.select_some = "SELECT " + all + " FROM " + t.quoted + " WHERE Id IN (?";
+                for (int i = 1; i < read_ahead; ++i)
+                    t.select_some += ", ?";
+                t.select_some += ")";
                 t.select_live = "SELECT " + all + " FROM " + t.quoted +
                                 " WHERE concord_deleted IS NULL ORDER BY Id";
-                t.changes = "SELECT " + all + " FROM " + t.quoted +
-                            " WHERE concord_seq > ? ORDER BY concord_seq LIMIT ?";
+                // The log first (CROSS JOIN keeps that order): a range of it, then each row.
+                std::string from_row = "r.Id, r.concord_seq, r.concord_deleted, "
+                                       "r.concord_stamps, r.concord_row";
+                for (const std::string& col : t.columns)
+                    from_row += ", r." + detail::sqlite::quote(col);
+                t.changes = "SELECT " + from_row + " FROM " + t.log + " AS l CROSS JOIN " +
+                            t.quoted +
+                            " AS r ON r.concord_row = l.row WHERE l.seq > ?1 AND r.concord_seq = "
+                            "l.seq ORDER BY l.seq LIMIT ?2";
+                t.locate = "SELECT concord_row, concord_seq FROM " + t.quoted + " WHERE Id = ?";
+                t.log_remove = "DELETE FROM " + t.log + " WHERE seq IN (?";
+                t.log_append_batch = "INSERT INTO " + t.log + " (seq, row) VALUES (?, ?)";
+                for (int i = 1; i < log_batch; ++i) {
+                    t.log_remove += ", ?";
+                    t.log_append_batch += ", (?, ?)";
+                }
+                t.log_remove += ")";
+                t.log_append = "INSERT INTO " + t.log + " (seq, row) VALUES (?, ?)";
                 // Parameters of both writes: ?1 Id, ?2 sequence, ?3 tombstone, ?4 stamps, then
                 // the data columns; the in-place update takes the row after them.
                 const std::string written =
                     "Id, concord_seq, concord_deleted, concord_stamps" +
                     (t.column_list.empty() ? std::string() : ", " + t.column_list);
                 std::string values = "?1, ?2, ?3, ?4",
-                            updates = "concord_seq = excluded.concord_seq, concord_deleted = "
-                                      "excluded.concord_deleted, "
-                                      "concord_stamps = excluded.concord_stamps",
                             in_place = "concord_seq = ?2, concord_deleted = ?3, "
                                        "concord_stamps = ?4";
                 for (std::size_t i = 0; i < t.columns.size(); ++i) {
                     const std::string col = detail::sqlite::quote(t.columns[i]);
                     const std::string at = "?" + std::to_string(5 + i);
                     values += ", " + at;
-                    updates += ", " + col + " = excluded." + col;
                     in_place += ", " + col + " = " + at;
                 }
-                t.upsert = "INSERT INTO " + t.quoted + " (" + written + ") VALUES (" + values +
-                           ") ON CONFLICT (Id) DO UPDATE SET " + updates;
+                t.insert = "INSERT INTO " + t.quoted + " (" + written + ") VALUES (" + values + ")";
                 t.update = "UPDATE " + t.quoted + " SET " + in_place + " WHERE concord_row = ?" +
                            std::to_string(5 + t.columns.size());
                 d_->names.push_back(e.name);
@@ -664,7 +868,21 @@ inline void sqlite_hub_store::migrate_from_1(detail::sqlite::connection& c) {
                " FROM " + quoted + " ORDER BY concord_seq");
         c.exec("DROP TABLE " + quoted);
         c.exec("ALTER TABLE concord_migrating RENAME TO " + quoted);
-        create_seq_index(c, name);
+    }
+}
+
+// Format 2 found each record's change through a (unique) index on concord_seq; format 3 keeps
+// a change-log table per entity instead, filled here from the records.
+inline void sqlite_hub_store::migrate_to_3(detail::sqlite::connection& c) {
+    for (const std::string& name : c.names_like("table", "%")) {
+        const std::vector<std::string> cols = c.table_columns(name);
+        if (cols.size() < 5 || cols[0] != "concord_row" || cols[1] != "Id" ||
+            cols[2] != "concord_seq")
+            continue; // not an entity table
+        c.exec("DROP INDEX IF EXISTS " + detail::sqlite::quote("concord_seq_" + name));
+        create_log(c, name);
+        c.exec("INSERT INTO " + log_name(name) +
+               " (seq, row) SELECT concord_seq, concord_row FROM " + detail::sqlite::quote(name));
     }
 }
 

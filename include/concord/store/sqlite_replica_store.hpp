@@ -88,7 +88,7 @@ public:
             return std::nullopt;
         return detail::sqlite::guard("reading a record", [&]() -> std::optional<record> {
             auto& s = d_->conn.stmt(t->select_one);
-            s.bind(1, id);
+            s.bind_ref(1, id);
             if (!s.step())
                 return std::nullopt;
             record r{std::string(id), {}};
@@ -101,7 +101,7 @@ public:
         const table& t = need_table(entity);
         detail::sqlite::guard("writing a record", [&] {
             auto& s = d_->conn.stmt(t.upsert);
-            s.bind(1, std::string_view(rec.id));
+            s.bind_ref(1, rec.id);
             for (std::size_t i = 0; i < t.columns.size(); ++i) {
                 const int at = 2 + static_cast<int>(i);
                 if (auto f = rec.fields.find(t.columns[i]); f != rec.fields.end())

@@ -789,6 +789,73 @@ void check_hub_store(Factory make) {
         tx.commit();
     }
 
+    SECTION("hub_store: plain applied outcomes replay as applied, mixed with the others") {
+        // A store may keep plain outcomes compactly (the SQLite store keeps runs of them), so
+        // they may come back without entity and record id; kind and change id must hold.
+        auto plain = [](std::uint64_t replica, std::uint64_t seq) {
+            outcome o;
+            o.change = change_id{replica_id{replica}, seq};
+            o.entity = "Case";
+            o.record_id = test_guid(static_cast<unsigned>(seq));
+            return o;
+        };
+        auto is_plain = [](const std::optional<outcome>& o, std::uint64_t replica,
+                           std::uint64_t seq) {
+            return o && o->kind == outcome_kind::applied &&
+                   o->change == change_id{replica_id{replica}, seq} && o->message.empty() &&
+                   o->losing.empty() && !o->code &&
+                   (o->entity.empty() ||
+                    (o->entity == "Case" && o->record_id == test_guid(static_cast<unsigned>(seq))));
+        };
+        Store s = make();
+        {
+            auto tx = s.begin();
+            for (std::uint64_t i = 1; i <= 9; ++i)
+                tx.save_outcome(i == 5 ? test_outcome(7, i) : plain(7, i));
+            tx.save_outcome(plain(8, 1));
+            tx.save_outcome(plain(7, 12)); // a gap
+            // Found inside the transaction that saved them.
+            CHECK(is_plain(tx.find_outcome(change_id{replica_id{7}, 3}), 7, 3));
+            CHECK(is_plain(tx.find_outcome(change_id{replica_id{7}, 12}), 7, 12));
+            CHECK_FALSE(tx.find_outcome(change_id{replica_id{7}, 10}).has_value());
+            tx.commit();
+        }
+        {
+            auto tx = s.begin();
+            for (std::uint64_t i = 1; i <= 9; ++i) {
+                const auto o = tx.find_outcome(change_id{replica_id{7}, i});
+                if (i == 5)
+                    CHECK((o && *o == test_outcome(7, 5)));
+                else
+                    CHECK(is_plain(o, 7, i));
+            }
+            CHECK_FALSE(tx.find_outcome(change_id{replica_id{7}, 10}).has_value());
+            CHECK_FALSE(tx.find_outcome(change_id{replica_id{7}, 11}).has_value());
+            CHECK(is_plain(tx.find_outcome(change_id{replica_id{7}, 12}), 7, 12));
+            CHECK(is_plain(tx.find_outcome(change_id{replica_id{8}, 1}), 8, 1));
+            CHECK_FALSE(tx.find_outcome(change_id{replica_id{8}, 2}).has_value());
+            // Replacing, both ways.
+            tx.save_outcome(test_outcome(7, 7, outcome_kind::superseded));
+            tx.save_outcome(plain(7, 5));
+            // Acknowledging in the middle of what was saved keeps the rest.
+            tx.acknowledge(replica_id{7}, 3);
+            tx.commit();
+        }
+        auto tx = s.begin();
+        for (std::uint64_t i = 1; i <= 3; ++i)
+            CHECK_FALSE(tx.find_outcome(change_id{replica_id{7}, i}).has_value());
+        CHECK(is_plain(tx.find_outcome(change_id{replica_id{7}, 4}), 7, 4));
+        CHECK(is_plain(tx.find_outcome(change_id{replica_id{7}, 5}), 7, 5));
+        const auto replaced = tx.find_outcome(change_id{replica_id{7}, 7});
+        REQUIRE(replaced.has_value());
+        CHECK(replaced->kind == outcome_kind::superseded);
+        CHECK(is_plain(tx.find_outcome(change_id{replica_id{7}, 9}), 7, 9));
+        tx.acknowledge(replica_id{7}, 12);
+        CHECK_FALSE(tx.find_outcome(change_id{replica_id{7}, 12}).has_value());
+        CHECK(is_plain(tx.find_outcome(change_id{replica_id{8}, 1}), 8, 1));
+        tx.commit();
+    }
+
     SECTION("hub_store: transactions are serialised") {
         using namespace std::chrono_literals;
         Store s = make();

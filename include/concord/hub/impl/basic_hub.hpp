@@ -83,6 +83,10 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
             // replica's id is rejected by apply() and must neither read nor take its slot.
             const bool own = c.id.replica == req.replica;
             if (auto stored = own ? tx.find_outcome(c.id) : std::nullopt) {
+                if (stored->entity.empty()) { // a store may keep plain outcomes without them
+                    stored->entity = c.entity;
+                    stored->record_id = c.record_id;
+                }
                 attach_hub_copy(tx, *who, *stored, view_of(req, stored->entity));
                 resp.outcomes.push_back(std::move(*stored));
                 continue;
