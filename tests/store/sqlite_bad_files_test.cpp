@@ -772,6 +772,26 @@ TEST_CASE("sqlite_replica_store: a format 1 file is migrated to the current form
     CHECK(tx.state().schema == R"({"entities":[]})");
 }
 
+// What formats 1 and 2 of sqlite_hub_store wrote alike: the bookkeeping tables, and the
+// stamps blob of a record whose Number and Category share one stamp (a count, the distinct
+// stamps: ms 8, logical 4, replica 8 bytes, then one 2-byte stamp index per column; all
+// big-endian).
+const std::string old_hub_bookkeeping =
+    "CREATE TABLE concord_meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;"
+    "CREATE TABLE concord_outcomes (replica INTEGER NOT NULL, seq INTEGER NOT NULL, "
+    "entity TEXT NOT NULL, record_id TEXT NOT NULL, body TEXT, PRIMARY KEY (replica, "
+    "seq)) WITHOUT ROWID;"
+    "CREATE TABLE concord_marks (replica INTEGER PRIMARY KEY NOT NULL, acknowledged "
+    "INTEGER NOT NULL);";
+const std::string old_hub_stamps = "X'"
+                                   "0001"                         // one stamp:
+                                   "0000018BCFE56800"             // ms 1'700'000'000'000
+                                   "00000000"                     // logical 0
+                                   "0000000000000009"             // replica 9
+                                   "00010001"                     // Number, Category: stamp 1
+                                   "0000000000000000000000000000" // the 7 other columns
+                                   "'";
+
 TEST_CASE("sqlite_hub_store: a format 1 file is migrated to the current format, keeping records, "
           "change log and dedupe state",
           "[sqlite]") {
@@ -782,24 +802,10 @@ TEST_CASE("sqlite_hub_store: a format 1 file is migrated to the current format, 
     const std::string c = "00000000-0000-4000-8000-00000000000c";
     const stamp at{1'700'000'000'000, 0, replica_id{9}};
     {
-        // The format 1 layout, as that build wrote it: rowid = change sequence. Stamps packed:
-        // a count, the distinct stamps (ms 8, logical 4, replica 8 bytes), then one 2-byte
-        // stamp index per column; all big-endian.
-        const std::string stamps = "X'"
-                                   "0001"                         // one stamp:
-                                   "0000018BCFE56800"             // ms 1'700'000'000'000
-                                   "00000000"                     // logical 0
-                                   "0000000000000009"             // replica 9
-                                   "00010001"                     // Number, Category: stamp 1
-                                   "0000000000000000000000000000" // the 7 other columns
-                                   "'";
+        // The format 1 layout, as that build wrote it: rowid = change sequence.
+        const std::string& stamps = old_hub_stamps;
         const std::string ddl =
-            "CREATE TABLE concord_meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;"
-            "CREATE TABLE concord_outcomes (replica INTEGER NOT NULL, seq INTEGER NOT NULL, "
-            "entity TEXT NOT NULL, record_id TEXT NOT NULL, body TEXT, PRIMARY KEY (replica, "
-            "seq)) WITHOUT ROWID;"
-            "CREATE TABLE concord_marks (replica INTEGER PRIMARY KEY NOT NULL, acknowledged "
-            "INTEGER NOT NULL);"
+            old_hub_bookkeeping +
             "CREATE TABLE concord_departures (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, id "
             "TEXT NOT NULL, before TEXT NOT NULL);"
             "CREATE INDEX concord_departures_record ON concord_departures (entity, id, seq);"
@@ -898,20 +904,10 @@ TEST_CASE("sqlite_hub_store: a format 2 file is migrated to the current format, 
     const stamp at{1'700'000'000'000, 0, replica_id{9}};
     {
         // The format 2 layout, as that build wrote it: a stable row per record, the change log
-        // as a unique index on concord_seq, plain outcomes one row each. Stamps as in format 1.
-        const std::string stamps = "X'0001"
-                                   "0000018BCFE56800"
-                                   "00000000"
-                                   "0000000000000009"
-                                   "00010001"
-                                   "0000000000000000000000000000'";
+        // as a unique index on concord_seq, plain outcomes one row each.
+        const std::string& stamps = old_hub_stamps;
         const std::string ddl =
-            "CREATE TABLE concord_meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;"
-            "CREATE TABLE concord_outcomes (replica INTEGER NOT NULL, seq INTEGER NOT NULL, "
-            "entity TEXT NOT NULL, record_id TEXT NOT NULL, body TEXT, PRIMARY KEY (replica, "
-            "seq)) WITHOUT ROWID;"
-            "CREATE TABLE concord_marks (replica INTEGER PRIMARY KEY NOT NULL, acknowledged "
-            "INTEGER NOT NULL);"
+            old_hub_bookkeeping +
             "CREATE TABLE \"Case\" (concord_row INTEGER PRIMARY KEY, Id TEXT NOT NULL UNIQUE, "
             "concord_seq INTEGER NOT NULL, concord_deleted TEXT, concord_stamps BLOB NOT NULL, "
             "\"Number\", \"Category\", \"Status\", \"Description\", \"Owner\", \"Org\", "

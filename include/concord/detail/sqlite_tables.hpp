@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,12 +32,33 @@ struct entity_table {
 
     // Reads data columns starting at result column `first` into `out` (allocated from its
     // storage); NULL is left absent.
+    // (Each value is made in place, in the object's storage: this runs once per field of every
+    // row a pull or a batch reads.)
     void read_fields(sqlite3_stmt* st, int first, boost::json::object& out) const {
         out.reserve(columns.size());
         for (std::size_t i = 0; i < columns.size(); ++i) {
             const int c = first + static_cast<int>(i);
-            if (sqlite3_column_type(st, c) != SQLITE_NULL)
-                out.emplace(columns[i], read(st, c, types[i], out.storage()));
+            switch (sqlite3_column_type(st, c)) {
+            case SQLITE_NULL:
+                break;
+            case SQLITE_INTEGER: {
+                const std::int64_t n = sqlite3_column_int64(st, c);
+                if (types[i] == data_value_type::boolean)
+                    out.emplace(columns[i], n != 0);
+                else
+                    out.emplace(columns[i], n);
+                break;
+            }
+            case SQLITE_FLOAT:
+                out.emplace(columns[i], sqlite3_column_double(st, c));
+                break;
+            default: { // text (and blob, read as text, as read() does)
+                const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
+                out.emplace(columns[i],
+                            boost::json::string_view(
+                                p, static_cast<std::size_t>(sqlite3_column_bytes(st, c))));
+            }
+            }
         }
     }
 

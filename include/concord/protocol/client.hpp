@@ -176,6 +176,8 @@ inline error_code code_of(std::int64_t v) {
                                                              : error_code{};
 }
 
+// The record's fields are copied into the default storage, never the answer's arena: a record
+// may outlive the answer by far (a memory store's shadow), and would keep all of it alive.
 inline hub_record row_to_record(const boost::json::object& row, const std::string& entity) {
     hub_record h;
     h.entity = entity;
@@ -270,8 +272,11 @@ inline std::string encode_sync(const sync_request& req, const schema& s) {
     `protocol_error` when the answer does not fit the request.
 */
 inline result<sync_response> decode_sync(std::string_view body, const sync_request& req) {
+    // The parsed answer lives in an arena, dropped on return: what the response keeps is
+    // copied out of it (row_to_record, outcome members), never moved.
     auto parsed = parse_json(
-        body, limits{std::size_t{1} << 31, 64, std::size_t{1} << 31, std::size_t{1} << 31});
+        body, limits{std::size_t{1} << 31, 64, std::size_t{1} << 31, std::size_t{1} << 31},
+        boost::json::make_shared_resource<boost::json::monotonic_resource>());
     if (!parsed)
         return error(errc::protocol_error, "the hub's answer: " + parsed.error().message);
     if (!parsed->is_object())

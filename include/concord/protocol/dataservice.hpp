@@ -200,11 +200,12 @@ inline const boost::json::value* find(const boost::json::object& o, std::string_
     return nullptr;
 }
 
-/** Parses a request body: strict JSON, valid UTF-8, within `lim`.
+/** Parses a request body: strict JSON, valid UTF-8, within `lim`; `sp` allocates the value.
     @returns the value; or `body_too_large`, `nesting_too_deep`, `malformed_json` with the
     position of the problem.
 */
-inline result<boost::json::value> parse_json(std::string_view body, const limits& lim) {
+inline result<boost::json::value> parse_json(std::string_view body, const limits& lim,
+                                             boost::json::storage_ptr sp = {}) {
     if (body.size() > lim.max_body)
         return error(errc::body_too_large, "the request body has " + std::to_string(body.size()) +
                                                " bytes; the limit is " +
@@ -212,6 +213,7 @@ inline result<boost::json::value> parse_json(std::string_view body, const limits
     boost::json::parse_options opt;
     opt.max_depth = lim.max_depth;
     boost::json::stream_parser p({}, opt);
+    p.reset(std::move(sp));
     boost::system::error_code ec;
     p.write(body.data(), body.size(), ec);
     if (!ec)

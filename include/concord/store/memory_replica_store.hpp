@@ -133,9 +133,13 @@ public:
             key k{h.entity, h.id};
             if (auto it = d_->shadows.find(k); it != d_->shadows.end()) {
                 undo_.add([d = d_, k, old = it->second] { d->shadows.insert_or_assign(k, old); });
-                it->second = h;
+                it->second = h; // assigning keeps the kept copy's (default) storage
             } else {
-                d_->shadows.emplace(k, h);
+                // Copied into the default storage: `h` may live in a pulled page's arena, which
+                // a copy constructor would share, keeping the whole page alive with the shadow.
+                d_->shadows.emplace(k, hub_record{h.entity, h.id,
+                                                  boost::json::object(h.fields, {}), h.deleted,
+                                                  h.seq});
                 undo_.add([d = d_, k] { d->shadows.erase(k); });
             }
         }

@@ -343,6 +343,9 @@ public:
         page.cursor = after;
         page.latest = seq_;
         std::vector<hub_record> rows;
+        // A page's rows are read, sent and dropped together: one arena for their fields.
+        const boost::json::storage_ptr arena =
+            boost::json::make_shared_resource<boost::json::monotonic_resource>();
         detail::sqlite::guard("reading the change log", [&] {
             for (const std::string& name : d_->names) {
                 if (!entities.empty() &&
@@ -353,11 +356,13 @@ public:
                 s.bind(1, to_i64(after));
                 s.bind(2, static_cast<std::int64_t>(limit + 1));
                 while (s.step())
-                    rows.push_back(read_copy(t, s.handle()));
+                    rows.push_back(read_copy(t, s.handle(), arena));
             }
         });
-        std::sort(rows.begin(), rows.end(),
-                  [](const hub_record& a, const hub_record& b) { return a.seq < b.seq; });
+        // Each entity's rows come in sequence order: only several entities need merging.
+        const auto by_seq = [](const hub_record& a, const hub_record& b) { return a.seq < b.seq; };
+        if (!std::is_sorted(rows.begin(), rows.end(), by_seq))
+            std::sort(rows.begin(), rows.end(), by_seq);
         page.more = rows.size() > limit;
         if (page.more)
             rows.resize(limit);
@@ -534,9 +539,9 @@ private:
     }
 
     // What a pull sends: the row without its stamps (not even decoded), nulls left out.
-    static hub_record read_copy(const table& t, sqlite3_stmt* st) {
-        hub_record h;
-        h.entity = t.name;
+    // `sp` allocates the fields.
+    static hub_record read_copy(const table& t, sqlite3_stmt* st, boost::json::storage_ptr sp) {
+        hub_record h{t.name, {}, boost::json::object(std::move(sp)), false, 0};
         h.id = detail::sqlite::text(st, 0);
         h.seq = static_cast<std::uint64_t>(sqlite3_column_int64(st, 1));
         h.deleted = sqlite3_column_type(st, 2) != SQLITE_NULL;

@@ -301,7 +301,8 @@ basic_replica<Store, Transport, Clock>::fetch_all(std::string_view entity, const
                 continue; // deleted here, not yet pushed
             if (keep)
                 tx.put(h.entity, record{h.id, h.fields});
-            out.push_back(record{std::move(h.id), std::move(h.fields)});
+            // Copied out of the page's arena: the caller may keep a result for long.
+            out.push_back(record{std::move(h.id), boost::json::object(h.fields, {})});
         }
         for (record& r : tx.find(entity, f))
             if (std::none_of(out.begin(), out.end(), [&](const record& x) { return x.id == r.id; }))
