@@ -402,30 +402,6 @@ inline void bind(statement& s, int i, const boost::json::value& v) {
     }
 }
 
-// Reads a column value back as JSON, allocated from `sp`.
-inline boost::json::value read(sqlite3_stmt* st, int i, data_value_type type,
-                               boost::json::storage_ptr sp = {}) {
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER: {
-        const std::int64_t n = sqlite3_column_int64(st, i);
-        if (type == data_value_type::boolean)
-            return boost::json::value(n != 0, std::move(sp));
-        return boost::json::value(n, std::move(sp));
-    }
-    case SQLITE_FLOAT:
-        return boost::json::value(sqlite3_column_double(st, i), std::move(sp));
-    case SQLITE_TEXT:
-    case SQLITE_BLOB: {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
-        return boost::json::value(
-            boost::json::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i))),
-            std::move(sp));
-    }
-    default:
-        return boost::json::value(nullptr, std::move(sp));
-    }
-}
-
 inline std::string text(sqlite3_stmt* st, int i) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i)))

@@ -52,7 +52,7 @@ struct entity_table {
             case SQLITE_FLOAT:
                 out.emplace(columns[i], sqlite3_column_double(st, c));
                 break;
-            default: { // text (and blob, read as text, as read() does)
+            default: { // text, and blob read as text
                 const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
                 out.emplace(columns[i],
                             boost::json::string_view(

@@ -137,9 +137,8 @@ public:
             } else {
                 // Copied into the default storage: `h` may live in a pulled page's arena, which
                 // a copy constructor would share, keeping the whole page alive with the shadow.
-                d_->shadows.emplace(k, hub_record{h.entity, h.id,
-                                                  boost::json::object(h.fields, {}), h.deleted,
-                                                  h.seq});
+                d_->shadows.emplace(k, hub_record{h.entity, h.id, boost::json::object(h.fields, {}),
+                                                  h.deleted, h.seq});
                 undo_.add([d = d_, k] { d->shadows.erase(k); });
             }
         }

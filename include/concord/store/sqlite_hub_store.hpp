@@ -848,15 +848,7 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
 // order, so rows start out in the order pulls read them; runs inside check_format's
 // transaction, so a failure leaves the file as it was.
 inline void sqlite_hub_store::migrate_from_1(detail::sqlite::connection& c) {
-    std::vector<std::string> tables;
-    {
-        detail::sqlite::statement s(c.db().getHandle(),
-                                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name "
-                                    "NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
-        while (s.step())
-            tables.push_back(detail::sqlite::text(s.handle(), 0));
-    }
-    for (const std::string& name : tables) {
+    for (const std::string& name : c.names_like("table", "%")) {
         const std::vector<std::string> cols = c.table_columns(name);
         if (cols.size() < 4 || cols[0] != "concord_seq" || cols[1] != "Id" ||
             cols[3] != "concord_stamps")
