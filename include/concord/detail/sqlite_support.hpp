@@ -306,14 +306,11 @@ public:
         }
     }
 
-    // Names of the schema objects of `type` ("table", "index") matching LIKE `pattern`
-    // (backslash escapes), in name order.
-    std::vector<std::string> names_like(const char* type, const std::string& pattern) {
+    // The file's tables (SQLite's own left out), in name order.
+    std::vector<std::string> table_names() {
         std::vector<std::string> out;
-        statement s(db_->getHandle(), "SELECT name FROM sqlite_master WHERE type = ? AND name "
-                                      "LIKE ? ESCAPE '\\' ORDER BY name");
-        s.bind(1, std::string_view(type));
-        s.bind(2, std::string_view(pattern));
+        statement s(db_->getHandle(), "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                      "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
         while (s.step())
             out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s.handle(), 0)));
         return out;

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <memory>
@@ -79,7 +80,6 @@ public:
 
 private:
     struct table : detail::sqlite::entity_table {
-        std::string log; // the quoted name of its change log
         std::string select_one, select_some, select_live, locate, insert, update, changes;
         std::string log_remove, log_append, log_append_batch;
     };
@@ -110,6 +110,19 @@ private:
                " (seq INTEGER PRIMARY KEY, row INTEGER NOT NULL)");
     }
     static void migrate_to_3(detail::sqlite::connection& c);
+    // The file's tables whose first columns are `leading` (an older format's entity tables),
+    // with all their columns.
+    static std::vector<std::pair<std::string, std::vector<std::string>>>
+    tables_led_by(detail::sqlite::connection& c, std::initializer_list<const char*> leading) {
+        std::vector<std::pair<std::string, std::vector<std::string>>> out;
+        for (std::string& name : c.table_names()) {
+            std::vector<std::string> cols = c.table_columns(name);
+            if (cols.size() >= leading.size() &&
+                std::equal(leading.begin(), leading.end(), cols.begin()))
+                out.emplace_back(std::move(name), std::move(cols));
+        }
+        return out;
+    }
 
     static void migrate_from_1(detail::sqlite::connection& c);
 
@@ -461,7 +474,6 @@ private:
     // written", i for the i-th stamp; all big-endian. Fields written together share a stamp,
     // so a row of 8 columns costs ~40 bytes of stamps instead of 160.
     static constexpr std::size_t stamp_bytes = 20;
-    static constexpr std::size_t max_stamps = 16; // distinct stamps kept without allocating
 
     static void put_be(unsigned char* p, std::uint64_t v, int n) {
         for (int i = n - 1; i >= 0; --i, v >>= 8)
@@ -476,39 +488,29 @@ private:
 
     // Both walk the columns in name order, the order of field_stamps: a merge, no lookups.
     static std::string pack(const table& t, const field_stamps& stamps) {
-        stamp distinct[max_stamps];
-        std::size_t n = 0;
+        std::vector<stamp> distinct;
         std::vector<std::size_t> index(t.columns.size(), 0); // stamp number per column, 1-based
         auto it = stamps.begin();
-        std::vector<stamp> many; // more distinct stamps than max_stamps: rare
         for (const std::size_t i : t.by_name) {
             while (it != stamps.end() && it->first < t.columns[i])
                 ++it;
             if (it == stamps.end() || it->first != t.columns[i])
                 continue;
-            std::size_t k = 0;
-            while (k < n && !((k < max_stamps ? distinct[k] : many[k - max_stamps]) == it->second))
-                ++k;
-            if (k == n) {
-                if (n < max_stamps)
-                    distinct[n] = it->second;
-                else
-                    many.push_back(it->second);
-                ++n;
-            }
-            index[i] = k + 1;
+            auto d = std::find(distinct.begin(), distinct.end(), it->second);
+            if (d == distinct.end())
+                d = distinct.insert(distinct.end(), it->second);
+            index[i] = static_cast<std::size_t>(d - distinct.begin()) + 1;
         }
-        std::string out(2 + n * stamp_bytes + 2 * index.size(), '\0');
+        std::string out(2 + distinct.size() * stamp_bytes + 2 * index.size(), '\0');
         auto* p = reinterpret_cast<unsigned char*>(out.data());
-        put_be(p, n, 2);
-        for (std::size_t k = 0; k < n; ++k) {
-            const stamp& st = k < max_stamps ? distinct[k] : many[k - max_stamps];
+        put_be(p, distinct.size(), 2);
+        for (std::size_t k = 0; k < distinct.size(); ++k) {
             unsigned char* q = p + 2 + k * stamp_bytes;
-            put_be(q, static_cast<std::uint64_t>(st.physical_ms), 8);
-            put_be(q + 8, st.logical, 4);
-            put_be(q + 12, st.replica.value, 8);
+            put_be(q, static_cast<std::uint64_t>(distinct[k].physical_ms), 8);
+            put_be(q + 8, distinct[k].logical, 4);
+            put_be(q + 12, distinct[k].replica.value, 8);
         }
-        unsigned char* ix = p + 2 + n * stamp_bytes;
+        unsigned char* ix = p + 2 + distinct.size() * stamp_bytes;
         for (std::size_t i = 0; i < index.size(); ++i)
             put_be(ix + 2 * i, index[i], 2);
         return out;
@@ -790,7 +792,7 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
                 static_cast<detail::sqlite::entity_table&>(t) =
                     detail::sqlite::ensure_table(c, e, system_columns, 5, false);
                 create_log(c, e.name);
-                t.log = log_name(e.name);
+                const std::string log = log_name(e.name);
                 const std::string all =
                     "Id, concord_seq, concord_deleted, concord_stamps, concord_row" +
                     (t.column_list.empty() ? std::string() : ", " + t.column_list);
@@ -806,19 +808,18 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
                                        "r.concord_stamps, r.concord_row";
                 for (const std::string& col : t.columns)
                     from_row += ", r." + detail::sqlite::quote(col);
-                t.changes = "SELECT " + from_row + " FROM " + t.log + " AS l CROSS JOIN " +
-                            t.quoted +
+                t.changes = "SELECT " + from_row + " FROM " + log + " AS l CROSS JOIN " + t.quoted +
                             " AS r ON r.concord_row = l.row WHERE l.seq > ?1 AND r.concord_seq = "
                             "l.seq ORDER BY l.seq LIMIT ?2";
                 t.locate = "SELECT concord_row, concord_seq FROM " + t.quoted + " WHERE Id = ?";
-                t.log_remove = "DELETE FROM " + t.log + " WHERE seq IN (?";
-                t.log_append_batch = "INSERT INTO " + t.log + " (seq, row) VALUES (?, ?)";
+                t.log_remove = "DELETE FROM " + log + " WHERE seq IN (?";
+                t.log_append_batch = "INSERT INTO " + log + " (seq, row) VALUES (?, ?)";
                 for (int i = 1; i < log_batch; ++i) {
                     t.log_remove += ", ?";
                     t.log_append_batch += ", (?, ?)";
                 }
                 t.log_remove += ")";
-                t.log_append = "INSERT INTO " + t.log + " (seq, row) VALUES (?, ?)";
+                t.log_append = "INSERT INTO " + log + " (seq, row) VALUES (?, ?)";
                 // Parameters of both writes: ?1 Id, ?2 sequence, ?3 tombstone, ?4 stamps, then
                 // the data columns; the in-place update takes the row after them.
                 const std::string written =
@@ -848,11 +849,8 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
 // order, so rows start out in the order pulls read them; runs inside check_format's
 // transaction, so a failure leaves the file as it was.
 inline void sqlite_hub_store::migrate_from_1(detail::sqlite::connection& c) {
-    for (const std::string& name : c.names_like("table", "%")) {
-        const std::vector<std::string> cols = c.table_columns(name);
-        if (cols.size() < 4 || cols[0] != "concord_seq" || cols[1] != "Id" ||
-            cols[3] != "concord_stamps")
-            continue; // not an entity table
+    for (const auto& [name, cols] :
+         tables_led_by(c, {"concord_seq", "Id", "concord_deleted", "concord_stamps"})) {
         std::string data, create = std::string("CREATE TABLE concord_migrating (") + system_columns;
         for (std::size_t i = 4; i < cols.size(); ++i) {
             data += ", " + detail::sqlite::quote(cols[i]);
@@ -871,11 +869,7 @@ inline void sqlite_hub_store::migrate_from_1(detail::sqlite::connection& c) {
 // Format 2 found each record's change through a (unique) index on concord_seq; format 3 keeps
 // a change-log table per entity instead, filled here from the records.
 inline void sqlite_hub_store::migrate_to_3(detail::sqlite::connection& c) {
-    for (const std::string& name : c.names_like("table", "%")) {
-        const std::vector<std::string> cols = c.table_columns(name);
-        if (cols.size() < 5 || cols[0] != "concord_row" || cols[1] != "Id" ||
-            cols[2] != "concord_seq")
-            continue; // not an entity table
+    for (const auto& [name, cols] : tables_led_by(c, {"concord_row", "Id", "concord_seq"})) {
         c.exec("DROP INDEX IF EXISTS " + detail::sqlite::quote("concord_seq_" + name));
         create_log(c, name);
         c.exec("INSERT INTO " + log_name(name) +
