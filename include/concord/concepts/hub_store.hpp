@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace concord {
@@ -94,6 +95,34 @@ concept hub_store = requires(S& s, typename S::transaction& tx, std::string_view
     tx.save_departure(d);
     { tx.departures(sv, sv) } -> std::same_as<std::vector<departure>>;
     tx.commit();
+};
+
+/// What `tx.prefetch(changes, what)` reads ahead: whole records, or only what judging a change
+/// by its stamps needs (see `patches_records`).
+enum class read_ahead { records, stamps };
+
+// clang-format off
+/** Optional: a store that can hand out a record without its values, and write only the fields
+    that changed. The hub uses it when nothing that sees the record needs its values: every
+    write is allowed, no read scope is tracked, the resolver `judges_by_stamps` and no
+    before-apply hook is set.
+
+    | expression              | type                           | semantics |
+    |-------------------------|--------------------------------|-----------|
+    | `tx.load_stamps(e, id)` | `std::optional<stored_record>` | as `load`, but `fields` may be left out (stamps, tombstone and `seq` are exact) |
+    | `tx.save_patch(rec)`    | `std::uint64_t`                | as `save`, but `rec.fields` holds only the fields this write sets, and the record's other fields keep their values; a tombstone clears them all |
+
+    `e`, `id` are `std::string_view`; `rec` a `stored_record&&`. `load` still answers the whole
+    record after a `save_patch` in the same transaction. A store that reads ahead may also take
+    `tx.prefetch(changes, read_ahead::stamps)`: the hub then calls it instead of
+    `tx.prefetch(changes)`, and loads those records with `load_stamps`.
+*/
+// clang-format on
+template <class S>
+concept patches_records = hub_store<S> &&
+    requires(typename S::transaction& tx, std::string_view sv, stored_record&& rec) {
+    { tx.load_stamps(sv, sv) } -> std::same_as<std::optional<stored_record>>;
+    { tx.save_patch(std::move(rec)) } -> std::same_as<std::uint64_t>;
 };
 
 } // namespace concord

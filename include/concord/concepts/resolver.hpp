@@ -56,6 +56,15 @@ concept resolver = requires(const R& r, const resolve_context& ctx) {
     { r.resolve(ctx) } -> std::same_as<resolution>;
 };
 
+/** Optional: a resolver with `static constexpr bool stamps_only = true` reads of
+    `ctx.current` only its stamps, its tombstone and whether it exists, never its field values;
+    the hub may then load records without them (see `patches_records`).
+*/
+template <class R>
+concept judges_by_stamps = requires {
+    requires R::stamps_only;
+};
+
 } // namespace concord
 
 #endif // CONCORD_CONCEPTS_RESOLVER_HPP

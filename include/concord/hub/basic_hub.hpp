@@ -199,6 +199,13 @@ public:
 private:
     using transaction = typename Store::transaction;
 
+    // Whether apply() may judge a change by stamps alone, loading the record without its values
+    // and writing only the fields that win: nothing else that sees the record needs them (every
+    // write allowed, no read scope, a resolver that reads stamps only) and the store can. A
+    // before-apply hook needs the values: it is checked per change.
+    static constexpr bool stamps_suffice = patches_records<Store> && grants_everything<Access> &&
+                                           !tracks_scope<Access> && judges_by_stamps<Resolver>;
+
     // `system`: a write the hub makes itself (hook writes): no access check, no hooks.
     outcome apply(transaction& tx, const principal& who, replica_id sender, const change& c,
                   bool system = false);

@@ -62,6 +62,8 @@ inline resolution all_win(const resolve_context& ctx) {
     Models `resolver`. Thread safety: stateless.
 */
 struct field_lww {
+    static constexpr bool stamps_only = true;
+
     resolution resolve(const resolve_context& ctx) const {
         if (auto decided = detail::resolve_existence(ctx))
             return *decided;
@@ -87,6 +89,8 @@ struct field_lww {
     write to the record; otherwise nothing is (`superseded`). Models `resolver`.
 */
 struct record_lww {
+    static constexpr bool stamps_only = true;
+
     resolution resolve(const resolve_context& ctx) const {
         if (auto decided = detail::resolve_existence(ctx))
             return *decided;
@@ -98,6 +102,7 @@ struct record_lww {
 
 static_assert(resolver<field_lww>);
 static_assert(resolver<record_lww>);
+static_assert(judges_by_stamps<field_lww> && judges_by_stamps<record_lww>);
 
 } // namespace concord
 

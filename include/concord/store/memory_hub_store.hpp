@@ -90,6 +90,20 @@ public:
             return rec.seq;
         }
 
+        /// `patches_records`: here, the whole record (nothing is cheaper to leave out).
+        std::optional<stored_record> load_stamps(std::string_view entity,
+                                                 std::string_view id) const {
+            return load(entity, id);
+        }
+
+        /// `patches_records`: `rec`'s fields over the live record's, then `save`.
+        std::uint64_t save_patch(stored_record&& rec) {
+            if (const stored_record* cur = find(rec.entity, rec.id); cur && !rec.deleted)
+                for (const auto& f : cur->fields)
+                    rec.fields.emplace(f.key(), f.value()); // keeps a field the patch sets
+            return save(rec);
+        }
+
         std::optional<outcome> find_outcome(change_id id) const {
             auto m = d_->marks.find(id.replica);
             if (m == d_->marks.end())
@@ -244,6 +258,7 @@ private:
 };
 
 static_assert(hub_store<memory_hub_store>);
+static_assert(patches_records<memory_hub_store>);
 
 } // namespace concord
 

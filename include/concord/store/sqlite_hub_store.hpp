@@ -81,11 +81,16 @@ public:
 private:
     struct table : detail::sqlite::entity_table {
         std::string select_one, select_some, select_live, locate, insert, update, changes;
+        std::string stamps_one, stamps_some; // the same reads without the data columns
         std::string log_remove, log_append, log_append_batch;
+        // In-place updates of some data columns, by which ones ('1' per column written): a
+        // patch rewrites only the fields that changed.
+        mutable std::unordered_map<std::string, std::string> patches;
+        const std::string& patch(const std::string& written) const;
     };
     // Ids per statement when reading a batch's records ahead, and change-log entries per
     // statement when moving them: a statement's start and reset cost as much as a lookup.
-    static constexpr int read_ahead = 100;
+    static constexpr int ids_ahead = 100;
     static constexpr int log_batch = 100;
     struct data {
         data(const std::string& path, const sqlite_options& o) : conn(path, o) {}
@@ -136,24 +141,32 @@ public:
     transaction& operator=(transaction&&) = delete;
 
     std::optional<stored_record> load(std::string_view entity, std::string_view id) {
-        if (auto it = dirty_.find(std::pair(entity, id)); it != dirty_.end())
-            return it->second;
+        if (auto it = dirty_.find(std::pair(entity, id)); it != dirty_.end()) {
+            if (it->second.patch)
+                complete(it->second);
+            return it->second.rec;
+        }
         if (auto it = known_.find(std::pair(entity, id)); it != known_.end()) {
-            if (it->second.ahead)
+            if (it->second.ahead && !it->second.stamps_only)
                 return std::exchange(it->second.ahead, std::nullopt); // the hub moves it on
             if (it->second.row == 0)
                 return std::nullopt; // absent when prefetched, and not saved since
         }
-        const table* t = find(entity);
-        if (t == nullptr)
-            return std::nullopt;
-        return detail::sqlite::guard("loading a record", [&]() -> std::optional<stored_record> {
-            auto& s = d_->conn.stmt(t->select_one);
-            s.bind_ref(1, id);
-            if (!s.step())
+        return read_one(entity, id, true);
+    }
+
+    /// As `load`, but the fields may be left out (`patches_records`, an optional extension the
+    /// hub uses when it judges changes by their stamps alone).
+    std::optional<stored_record> load_stamps(std::string_view entity, std::string_view id) {
+        if (auto it = dirty_.find(std::pair(entity, id)); it != dirty_.end())
+            return it->second.rec;
+        if (auto it = known_.find(std::pair(entity, id)); it != known_.end()) {
+            if (it->second.ahead)
+                return std::exchange(it->second.ahead, std::nullopt);
+            if (it->second.row == 0)
                 return std::nullopt;
-            return read_row(*t, s.handle());
-        });
+        }
+        return read_one(entity, id, false);
     }
 
     std::uint64_t save(stored_record& rec) {
@@ -162,7 +175,7 @@ public:
                 error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
         rec.seq = ++seq_;
         forget_read(rec);
-        dirty_.insert_or_assign(std::pair(rec.entity, rec.id), rec);
+        dirty_.insert_or_assign(std::pair(rec.entity, rec.id), pending{rec, false});
         return rec.seq;
     }
 
@@ -176,14 +189,41 @@ public:
         forget_read(rec);
         auto key = std::pair(rec.entity, rec.id);
         const std::uint64_t seq = rec.seq;
-        dirty_.insert_or_assign(std::move(key), std::move(rec));
+        dirty_.insert_or_assign(std::move(key), pending{std::move(rec), false});
+        return seq;
+    }
+
+    /// As `save`, but `rec.fields` holds only the fields this write sets; the others keep their
+    /// values (`patches_records`). Written at commit as an update of those columns alone.
+    std::uint64_t save_patch(stored_record&& rec) {
+        if (rec.deleted)
+            return save(std::move(rec)); // a tombstone is whole
+        if (find(rec.entity) == nullptr)
+            throw system_error(
+                error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
+        rec.seq = ++seq_;
+        forget_read(rec);
+        const std::uint64_t seq = rec.seq;
+        auto [it, fresh] = dirty_.try_emplace(record_key(rec.entity, rec.id));
+        if (fresh) {
+            it->second = pending{std::move(rec), true};
+            return seq;
+        }
+        stored_record& into = it->second.rec; // written before: the patch goes over it
+        for (auto& f : rec.fields)
+            into.fields[f.key()] = std::move(f.value());
+        into.stamps = std::move(rec.stamps);
+        into.deleted.reset();
+        into.seq = seq;
         return seq;
     }
 
     /// Reads the records `changes` name, in `Id` order, before the hub loads them one by one
     /// (an optional extension the hub uses when present): the batch walks the id index once,
     /// in order, and the flush learns each record's row, to rewrite it in place in row order.
-    void prefetch(const std::vector<change>& changes) {
+    /// With `read_ahead::stamps`, only what `load_stamps` answers is read.
+    void prefetch(const std::vector<change>& changes, read_ahead what = read_ahead::records) {
+        const bool with_fields = what == read_ahead::records;
         std::vector<std::pair<const table*, std::string_view>> keys;
         keys.reserve(changes.size());
         for (const change& c : changes)
@@ -205,14 +245,14 @@ public:
         const boost::json::storage_ptr arena =
             boost::json::make_shared_resource<boost::json::monotonic_resource>();
         detail::sqlite::guard("reading records ahead", [&] {
-            // One statement per `read_ahead` ids of an entity (parameters left unbound are
+            // One statement per `ids_ahead` ids of an entity (parameters left unbound are
             // NULL and match nothing): a statement's start and reset cost as much as a lookup.
             for (std::size_t i = 0; i < keys.size();) {
                 const table& t = *keys[i].first;
                 const std::string_view entity = t.name;
-                auto& s = d_->conn.stmt(t.select_some);
+                auto& s = d_->conn.stmt(with_fields ? t.select_some : t.stamps_some);
                 int at = 0;
-                for (; i < keys.size() && keys[i].first == &t && at < read_ahead; ++i) {
+                for (; i < keys.size() && keys[i].first == &t && at < ids_ahead; ++i) {
                     s.bind_ref(++at, keys[i].second);
                     known_.try_emplace(record_key(entity, keys[i].second));
                 }
@@ -226,7 +266,8 @@ public:
                         continue; // cannot happen: the row matched one of the ids bound
                     k->second.row = sqlite3_column_int64(s.handle(), 4);
                     k->second.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1));
-                    k->second.ahead = read_row(t, s.handle(), arena);
+                    k->second.ahead = read_row(t, s.handle(), with_fields, arena);
+                    k->second.stamps_only = !with_fields;
                 }
             }
         });
@@ -396,7 +437,7 @@ public:
         detail::sqlite::guard("selecting records", [&] {
             auto& s = d_->conn.stmt(t->select_live);
             while (s.step()) {
-                hub_record h = read_row(*t, s.handle()).copy();
+                hub_record h = read_row(*t, s.handle(), true).copy();
                 if (f.matches(record{h.id, h.fields}))
                     out.push_back(std::move(h));
             }
@@ -552,8 +593,8 @@ private:
         return h;
     }
 
-    // `sp` allocates the fields.
-    static stored_record read_row(const table& t, sqlite3_stmt* st,
+    // `sp` allocates the fields; without `with_fields`, the statement has no data columns.
+    static stored_record read_row(const table& t, sqlite3_stmt* st, bool with_fields,
                                   boost::json::storage_ptr sp = {}) {
         // Columns: Id, concord_seq, concord_deleted, concord_stamps, concord_row, data columns…
         // Constructed on `sp`: assigning an object keeps the target's storage.
@@ -568,8 +609,39 @@ private:
         }
         unpack(t, static_cast<const unsigned char*>(sqlite3_column_blob(st, 3)),
                static_cast<std::size_t>(sqlite3_column_bytes(st, 3)), r.stamps);
-        t.read_fields(st, 5, r.fields);
+        if (with_fields)
+            t.read_fields(st, 5, r.fields);
         return r;
+    }
+
+    std::optional<stored_record> read_one(std::string_view entity, std::string_view id,
+                                          bool with_fields) {
+        const table* t = find(entity);
+        if (t == nullptr)
+            return std::nullopt;
+        return detail::sqlite::guard("loading a record", [&]() -> std::optional<stored_record> {
+            auto& s = d_->conn.stmt(with_fields ? t->select_one : t->stamps_one);
+            s.bind_ref(1, id);
+            if (!s.step())
+                return std::nullopt;
+            return read_row(*t, s.handle(), with_fields);
+        });
+    }
+
+    // A record saved in this transaction, as `save` or as `save_patch` keeps it.
+    struct pending {
+        stored_record rec;
+        bool patch = false; // `rec.fields` holds only the fields written since the file's copy
+    };
+
+    // Makes a patch whole: the file's copy (not rewritten before the flush) under its fields.
+    void complete(pending& p) {
+        if (auto file = read_one(p.rec.entity, p.rec.id, true)) {
+            for (auto& f : p.rec.fields)
+                file->fields[f.key()] = std::move(f.value());
+            p.rec.fields = std::move(file->fields);
+        }
+        p.patch = false;
     }
 
     // Writes the records saved in this transaction: those already in the table rewritten in
@@ -584,11 +656,12 @@ private:
                 std::int64_t row; // 0: a new record
                 std::uint64_t old_seq;
                 known* place;
-                const stored_record* rec;
+                const pending* p;
             };
             std::vector<write> order;
             order.reserve(dirty_.size());
-            for (const auto& [key, rec] : dirty_) {
+            for (const auto& [key, p] : dirty_) {
+                const stored_record& rec = p.rec;
                 auto k = known_.find(key);
                 if (k == known_.end()) { // saved without being read ahead: look it up
                     const table& t = *find(rec.entity);
@@ -601,38 +674,21 @@ private:
                     }
                     k = known_.emplace(key, std::move(place)).first;
                 }
-                order.push_back(write{k->second.row, k->second.seq, &k->second, &rec});
+                order.push_back(write{k->second.row, k->second.seq, &k->second, &p});
             }
             std::sort(order.begin(), order.end(), [](const write& a, const write& b) {
                 if ((a.row == 0) != (b.row == 0))
                     return b.row == 0;
-                return a.row != 0 ? a.row < b.row : a.rec->seq < b.rec->seq;
+                return a.row != 0 ? a.row < b.row : a.p->rec.seq < b.p->rec.seq;
             });
             std::vector<std::pair<const table*, log_moves>> logs;
             for (const write& w : order) {
-                const stored_record& rec = *w.rec;
+                const stored_record& rec = w.p->rec;
                 const table& t = *find(rec.entity);
-                auto& s = d_->conn.stmt(w.row != 0 ? t.update : t.insert);
-                if (w.row != 0)
-                    s.bind(5 + static_cast<int>(t.columns.size()), w.row);
+                if (w.p->patch && w.row != 0)
+                    write_patch(t, rec, w.row);
                 else
-                    s.bind_ref(1, rec.id);
-                s.bind(2, to_i64(rec.seq));
-                const std::string tombstone = rec.deleted ? to_string(*rec.deleted) : "";
-                if (rec.deleted)
-                    s.bind_ref(3, tombstone);
-                else
-                    s.bind(3);
-                const std::string blob = pack(t, rec.stamps); // lives until the write ran
-                s.bind_blob_ref(4, blob.data(), blob.size());
-                for (std::size_t i = 0; i < t.columns.size(); ++i) {
-                    const int at = 5 + static_cast<int>(i);
-                    if (auto f = rec.fields.find(t.columns[i]); f != rec.fields.end())
-                        detail::sqlite::bind(s, at, f->value());
-                    else
-                        s.bind(at);
-                }
-                s.exec();
+                    write_whole(t, rec, w.row);
                 auto l = std::find_if(logs.begin(), logs.end(),
                                       [&](const auto& e) { return e.first == &t; });
                 if (l == logs.end())
@@ -649,6 +705,49 @@ private:
                 write_log(*t, moves);
         });
         dirty_.clear();
+    }
+
+    // Inserts `rec` (`row` 0) or rewrites it in place: every column.
+    void write_whole(const table& t, const stored_record& rec, std::int64_t row) {
+        auto& s = d_->conn.stmt(row != 0 ? t.update : t.insert);
+        if (row != 0)
+            s.bind(5 + static_cast<int>(t.columns.size()), row);
+        else
+            s.bind_ref(1, rec.id);
+        s.bind(2, to_i64(rec.seq));
+        const std::string tombstone = rec.deleted ? to_string(*rec.deleted) : "";
+        if (rec.deleted)
+            s.bind_ref(3, tombstone);
+        else
+            s.bind(3);
+        const std::string blob = pack(t, rec.stamps); // lives until the write ran
+        s.bind_blob_ref(4, blob.data(), blob.size());
+        for (std::size_t i = 0; i < t.columns.size(); ++i) {
+            const int at = 5 + static_cast<int>(i);
+            if (auto f = rec.fields.find(t.columns[i]); f != rec.fields.end())
+                detail::sqlite::bind(s, at, f->value());
+            else
+                s.bind(at);
+        }
+        s.exec();
+    }
+
+    // Rewrites a live record in place: its sequence, its stamps and the fields of the patch.
+    void write_patch(const table& t, const stored_record& rec, std::int64_t row) {
+        std::string written(t.columns.size(), '0');
+        for (std::size_t i = 0; i < t.columns.size(); ++i)
+            if (rec.fields.contains(t.columns[i]))
+                written[i] = '1';
+        auto& s = d_->conn.stmt(t.patch(written));
+        s.bind(1, to_i64(rec.seq));
+        const std::string blob = pack(t, rec.stamps); // lives until the write ran
+        s.bind_blob_ref(2, blob.data(), blob.size());
+        int at = 2;
+        for (std::size_t i = 0; i < t.columns.size(); ++i)
+            if (written[i] == '1')
+                detail::sqlite::bind(s, ++at, rec.fields.find(t.columns[i])->value());
+        s.bind(++at, row);
+        s.exec();
     }
 
     struct log_moves {
@@ -687,7 +786,7 @@ private:
     std::uint64_t seq_ = 0;
     std::uint64_t seq_at_begin_ = 0;
     using record_key = std::pair<std::string, std::string>; // (entity, id)
-    std::unordered_map<record_key, stored_record, detail::pair_hash, detail::pair_equal> dirty_;
+    std::unordered_map<record_key, pending, detail::pair_hash, detail::pair_equal> dirty_;
     // Records whose place in the file this transaction knows (read by `prefetch`, or written
     // by `flush`): their row (0: not in the table), the sequence their change-log entry has,
     // and, until loaded, the record read ahead.
@@ -695,6 +794,7 @@ private:
         std::int64_t row = 0;
         std::uint64_t seq = 0;
         std::optional<stored_record> ahead;
+        bool stamps_only = false; // `ahead` was read without its fields
     };
     std::unordered_map<record_key, known, detail::pair_hash, detail::pair_equal> known_;
 
@@ -796,11 +896,16 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
                 const std::string all =
                     "Id, concord_seq, concord_deleted, concord_stamps, concord_row" +
                     (t.column_list.empty() ? std::string() : ", " + t.column_list);
+                const std::string system =
+                    "Id, concord_seq, concord_deleted, concord_stamps, concord_row";
+                std::string some = " WHERE Id IN (?";
+                for (int i = 1; i < ids_ahead; ++i)
+                    some += ", ?";
+                some += ")";
                 t.select_one = "SELECT " + all + " FROM " + t.quoted + " WHERE Id = ?";
-                t.select_some = "SELECT " + all + " FROM " + t.quoted + " WHERE Id IN (?";
-                for (int i = 1; i < read_ahead; ++i)
-                    t.select_some += ", ?";
-                t.select_some += ")";
+                t.select_some = "SELECT " + all + " FROM " + t.quoted + some;
+                t.stamps_one = "SELECT " + system + " FROM " + t.quoted + " WHERE Id = ?";
+                t.stamps_some = "SELECT " + system + " FROM " + t.quoted + some;
                 t.select_live = "SELECT " + all + " FROM " + t.quoted +
                                 " WHERE concord_deleted IS NULL ORDER BY Id";
                 // The log first (CROSS JOIN keeps that order): a range of it, then each row.
@@ -877,6 +982,22 @@ inline void sqlite_hub_store::migrate_to_3(detail::sqlite::connection& c) {
     }
 }
 
+inline const std::string& sqlite_hub_store::table::patch(const std::string& written) const {
+    auto [it, fresh] = patches.try_emplace(written);
+    if (fresh) {
+        std::string& sql = it->second;
+        sql = "UPDATE " + quoted +
+              " SET concord_seq = ?1, concord_deleted = NULL, "
+              "concord_stamps = ?2";
+        int at = 2;
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            if (written[i] == '1')
+                sql += ", " + detail::sqlite::quote(columns[i]) + " = ?" + std::to_string(++at);
+        sql += " WHERE concord_row = ?" + std::to_string(++at);
+    }
+    return it->second;
+}
+
 inline sqlite_hub_store::transaction sqlite_hub_store::begin() {
     return transaction(d_.get());
 }
@@ -893,6 +1014,7 @@ inline std::size_t sqlite_hub_store::record_count(std::string_view entity) {
 }
 
 static_assert(hub_store<sqlite_hub_store>);
+static_assert(patches_records<sqlite_hub_store>);
 
 } // namespace concord
 

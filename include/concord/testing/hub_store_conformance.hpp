@@ -856,6 +856,106 @@ void check_hub_store(Factory make) {
         tx.commit();
     }
 
+    if constexpr (patches_records<Store>) {
+        SECTION("patches_records: a patch writes its fields and keeps the others") {
+            Store s = make();
+            const std::string id = test_guid(1);
+            const std::uint64_t first = detail::save_committed(
+                s,
+                live_record("Case", id, obj{{"Number", "CS-1"}, {"Status", "New"}, {"Priority", 2}},
+                            test_stamp(1)));
+            std::uint64_t patched = 0;
+            {
+                auto tx = s.begin();
+                std::optional<stored_record> lean = tx.load_stamps("Case", id);
+                REQUIRE(lean.has_value());
+                // Stamps, tombstone and sequence are exact; fields may be left out.
+                CHECK(lean->stamps == tx.load("Case", id)->stamps);
+                CHECK_FALSE(lean->deleted.has_value());
+                CHECK(lean->seq == first);
+                lean->fields = obj{{"Status", "Open"}};
+                lean->stamps.insert_or_assign("Status", test_stamp(2));
+                const field_stamps stamps = lean->stamps;
+                patched = tx.save_patch(std::move(*lean));
+                CHECK(patched > first);
+                // Within the transaction, load answers the whole record.
+                auto whole = tx.load("Case", id);
+                REQUIRE(whole.has_value());
+                CHECK(whole->fields ==
+                      obj{{"Number", "CS-1"}, {"Status", "Open"}, {"Priority", 2}});
+                CHECK(whole->stamps == stamps);
+                CHECK(whole->seq == patched);
+                // A second patch of the same record goes over the first.
+                stored_record again = *tx.load_stamps("Case", id);
+                again.fields = obj{{"Priority", nullptr}, {"Owner", "ann"}};
+                again.stamps.insert_or_assign("Priority", test_stamp(3));
+                again.stamps.insert_or_assign("Owner", test_stamp(3));
+                patched = tx.save_patch(std::move(again));
+                tx.commit();
+            }
+            const auto stored = detail::load_committed(s, "Case", id);
+            REQUIRE(stored.has_value());
+            CHECK(detail::without_nulls(stored->fields) ==
+                  obj{{"Number", "CS-1"}, {"Status", "Open"}, {"Owner", "ann"}});
+            CHECK(stored->stamps.at("Status") == test_stamp(2));
+            CHECK(stored->stamps.at("Owner") == test_stamp(3));
+            CHECK(stored->stamps.at("Number") == test_stamp(1));
+            CHECK(stored->seq == patched);
+            const auto rows = detail::pull_committed(s, 0, 10);
+            REQUIRE(rows.size() == 1); // one change-log entry, at the patch's sequence
+            CHECK(rows[0].seq == patched);
+            CHECK(rows[0].fields == obj{{"Number", "CS-1"}, {"Status", "Open"}, {"Owner", "ann"}});
+        }
+
+        SECTION("patches_records: a patch over a tombstone re-creates, a tombstone clears") {
+            Store s = make();
+            const std::string a = test_guid(1), b = test_guid(2);
+            detail::save_committed(s, live_record("Case", a, obj{{"Number", "A"}}, test_stamp(1)));
+            detail::save_committed(s, tombstone("Case", a, test_stamp(2)));
+            detail::save_committed(
+                s, live_record("Case", b, obj{{"Number", "B"}, {"Status", "New"}}, test_stamp(1)));
+            {
+                auto tx = s.begin();
+                stored_record back = *tx.load_stamps("Case", a);
+                CHECK(back.deleted == test_stamp(2));
+                back = live_record("Case", a, obj{{"Status", "Back"}}, test_stamp(3));
+                tx.save_patch(std::move(back));
+                stored_record gone = *tx.load_stamps("Case", b);
+                gone.fields.clear();
+                gone.stamps.clear();
+                gone.deleted = test_stamp(3);
+                tx.save_patch(std::move(gone));
+                CHECK(tx.load("Case", a)->fields == obj{{"Status", "Back"}});
+                CHECK(tx.load("Case", b)->fields.empty());
+                tx.commit();
+            }
+            CHECK(detail::without_nulls(detail::load_committed(s, "Case", a)->fields) ==
+                  obj{{"Status", "Back"}});
+            const auto b_now = detail::load_committed(s, "Case", b);
+            CHECK(b_now->deleted == test_stamp(3));
+            CHECK(detail::without_nulls(b_now->fields).empty());
+        }
+
+        SECTION("patches_records: a patch not committed leaves no trace") {
+            Store s = make();
+            const std::string id = test_guid(1);
+            const stored_record before =
+                live_record("Case", id, obj{{"Number", "CS-1"}, {"Status", "New"}}, test_stamp(1));
+            detail::save_committed(s, before);
+            {
+                auto tx = s.begin();
+                stored_record p = *tx.load_stamps("Case", id);
+                p.fields = obj{{"Status", "Open"}};
+                p.stamps.insert_or_assign("Status", test_stamp(2));
+                tx.save_patch(std::move(p));
+                CHECK(tx.load("Case", id)->fields.at("Status") == "Open");
+            }
+            const auto after = detail::load_committed(s, "Case", id);
+            CHECK(detail::without_nulls(after->fields) == before.fields);
+            CHECK(after->stamps == before.stamps);
+        }
+    }
+
     SECTION("hub_store: transactions are serialised") {
         using namespace std::chrono_literals;
         Store s = make();

@@ -76,7 +76,10 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
         if (req.acknowledged > 0)
             tx.acknowledge(req.replica, req.acknowledged);
         resp.outcomes.reserve(req.push.size());
-        if constexpr (requires { tx.prefetch(req.push); })
+        if constexpr (stamps_suffice && requires { tx.prefetch(req.push, read_ahead::stamps); })
+            tx.prefetch(req.push,
+                        options_.hooks.before_apply ? read_ahead::records : read_ahead::stamps);
+        else if constexpr (requires { tx.prefetch(req.push); })
             tx.prefetch(req.push);
         for (const change& c : req.push) {
             // Dedupe marks belong to the change's own replica: a change pushed under another
@@ -469,7 +472,12 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
         return reject(reject_reason::validation,
                       error(errc::invalid_id, where + ": Id is not a GUID", "Id"));
 
-    std::optional<stored_record> current = tx.load(c.entity, c.record_id);
+    const bool lean = stamps_suffice && !edited; // system changes run no hook either
+    std::optional<stored_record> current;
+    if constexpr (stamps_suffice)
+        current = lean ? tx.load_stamps(c.entity, c.record_id) : tx.load(c.entity, c.record_id);
+    else
+        current = tx.load(c.entity, c.record_id);
     if (edited) {
         const std::optional<hub_record> copy =
             current ? std::optional<hub_record>(current->copy()) : std::nullopt;
@@ -571,11 +579,17 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
         if constexpr (tracks_scope<Access>)
             if (scope_before)
                 dep = departure_of(rec, std::move(*scope_before));
+        auto save_whole = [&] {
+            if constexpr (requires { tx.save(std::move(rec)); })
+                return tx.save(std::move(rec)); // a store may take the record instead of a copy
+            else
+                return tx.save(rec);
+        };
         std::uint64_t seq = 0;
-        if constexpr (requires { tx.save(std::move(rec)); })
-            seq = tx.save(std::move(rec)); // a store may take the record instead of copying it
+        if constexpr (stamps_suffice) // lean: `rec` holds the fields that won, maybe a few more
+            seq = lean ? tx.save_patch(std::move(rec)) : save_whole();
         else
-            seq = tx.save(rec);
+            seq = save_whole();
         if (dep) {
             dep->seq = seq;
             tx.save_departure(*dep);
