@@ -320,17 +320,20 @@ inline result<void> validate_value(const column& col, const boost::json::value& 
             return fail(errc::missing_required, "is required");
         return {};
     }
-    const std::string expects = "expects " + std::string(to_string(col.type)) + ", got " +
-                                std::string(detail::kind_name(v));
+    // Spelled out only when a value fails: valid values are the hot path.
+    auto mismatch = [&] {
+        return fail(errc::type_mismatch, "expects " + std::string(to_string(col.type)) + ", got " +
+                                             std::string(detail::kind_name(v)));
+    };
     switch (col.type) {
     case data_value_type::guid:
     case data_value_type::lookup:
         if (!v.is_string() || !is_guid(v.get_string()))
-            return fail(errc::type_mismatch, v.is_string() ? "expects a GUID" : expects);
+            return v.is_string() ? fail(errc::type_mismatch, "expects a GUID") : mismatch();
         break;
     case data_value_type::text: {
         if (!v.is_string())
-            return fail(errc::type_mismatch, expects);
+            return mismatch();
         std::size_t n = 0;
         if (!detail::utf8_length(v.get_string(), n))
             return fail(errc::type_mismatch, "is not valid UTF-8");
@@ -342,12 +345,12 @@ inline result<void> validate_value(const column& col, const boost::json::value& 
     case data_value_type::integer:
     case data_value_type::enumeration:
         if (!detail::is_integral(v))
-            return fail(errc::type_mismatch, expects);
+            return mismatch();
         break;
     case data_value_type::floating:
     case data_value_type::money:
         if (!v.is_number())
-            return fail(errc::type_mismatch, expects);
+            return mismatch();
         break;
     case data_value_type::date_time:
         if (!v.is_string() || !detail::is_date_time(v.get_string()))
@@ -363,7 +366,7 @@ inline result<void> validate_value(const column& col, const boost::json::value& 
         break;
     case data_value_type::boolean:
         if (!v.is_bool())
-            return fail(errc::type_mismatch, expects);
+            return mismatch();
         break;
     }
     if (!col.allowed.empty()) {

@@ -224,18 +224,29 @@ public:
     /// With `read_ahead::stamps`, only what `load_stamps` answers is read.
     void prefetch(const std::vector<change>& changes, read_ahead what = read_ahead::records) {
         const bool with_fields = what == read_ahead::records;
-        std::vector<std::pair<const table*, std::string_view>> keys;
+        // By table, then id: each table's id index, in order. An id's first eight bytes, read as
+        // one big-endian number, order ids as the text does, for a fraction of the cost.
+        struct key {
+            const table* t;
+            std::uint64_t head;
+            std::string_view id;
+            bool operator==(const key& o) const { return t == o.t && id == o.id; }
+        };
+        std::vector<key> keys;
         keys.reserve(changes.size());
         for (const change& c : changes)
-            if (const auto key =
-                    std::pair<std::string_view, std::string_view>(c.entity, c.record_id);
-                !dirty_.contains(key) && !known_.contains(key))
-                if (const table* t = find(c.entity))
-                    keys.emplace_back(t, c.record_id);
-        // By table, then id: each table's id index, in order.
-        std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
-            return a.first != b.first ? std::less<const table*>{}(a.first, b.first)
-                                      : a.second < b.second;
+            if (const auto k = std::pair<std::string_view, std::string_view>(c.entity, c.record_id);
+                !dirty_.contains(k) && !known_.contains(k))
+                if (const table* t = find(c.entity)) {
+                    unsigned char head[8] = {};
+                    std::memcpy(head, c.record_id.data(),
+                                std::min<std::size_t>(8, c.record_id.size()));
+                    keys.push_back(key{t, get_be(head, 8), c.record_id});
+                }
+        std::sort(keys.begin(), keys.end(), [](const key& a, const key& b) {
+            if (a.t != b.t)
+                return std::less<const table*>{}(a.t, b.t);
+            return a.head != b.head ? a.head < b.head : a.id < b.id;
         });
         keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
         known_.reserve(known_.size() + keys.size());
@@ -248,13 +259,13 @@ public:
             // One statement per `ids_ahead` ids of an entity (parameters left unbound are
             // NULL and match nothing): a statement's start and reset cost as much as a lookup.
             for (std::size_t i = 0; i < keys.size();) {
-                const table& t = *keys[i].first;
+                const table& t = *keys[i].t;
                 const std::string_view entity = t.name;
                 auto& s = d_->conn.stmt(with_fields ? t.select_some : t.stamps_some);
                 int at = 0;
-                for (; i < keys.size() && keys[i].first == &t && at < ids_ahead; ++i) {
-                    s.bind_ref(++at, keys[i].second);
-                    known_.try_emplace(record_key(entity, keys[i].second));
+                for (; i < keys.size() && keys[i].t == &t && at < ids_ahead; ++i) {
+                    s.bind_ref(++at, keys[i].id);
+                    known_.try_emplace(record_key(entity, keys[i].id));
                 }
                 while (s.step()) {
                     const auto* id = sqlite3_column_text(s.handle(), 0);
