@@ -13,9 +13,10 @@
 namespace concord::detail {
 
 // Hashes std::string keys and accepts std::string_view lookups (no temporary strings).
+// Not noexcept on purpose (see pair_hash).
 struct string_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
+    std::size_t operator()(std::string_view s) const {
         return std::hash<std::string_view>{}(s);
     }
 };
@@ -35,10 +36,13 @@ struct pair_less {
 
 // Hashes and compares (entity, id) pairs of any string-like types, so unordered maps keyed by
 // pair<string, string> can be searched with pair<string_view, string_view>.
+//
+// Not noexcept on purpose: libstdc++ then keeps each node's hash, instead of hashing the next
+// node's key again at every step of a lookup to see where a bucket ends.
 struct pair_hash {
     using is_transparent = void;
     template <class P>
-    std::size_t operator()(const P& p) const noexcept {
+    std::size_t operator()(const P& p) const {
         const std::size_t h = std::hash<std::string_view>{}(std::string_view(p.first));
         return h ^ (std::hash<std::string_view>{}(std::string_view(p.second)) +
                     0x9e3779b97f4a7c15U + (h << 6) + (h >> 2));

@@ -16,6 +16,7 @@
 #include <concord/model/schema.hpp>
 #include <concord/store/sqlite_options.hpp>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/storage_ptr.hpp>
 
@@ -141,15 +142,15 @@ public:
     transaction& operator=(transaction&&) = delete;
 
     std::optional<stored_record> load(std::string_view entity, std::string_view id) {
-        if (auto it = dirty_.find(std::pair(entity, id)); it != dirty_.end()) {
-            if (it->second.patch)
-                complete(it->second);
-            return it->second.rec;
-        }
-        if (auto it = known_.find(std::pair(entity, id)); it != known_.end()) {
-            if (it->second.ahead && !it->second.stamps_only)
-                return std::exchange(it->second.ahead, std::nullopt); // the hub moves it on
-            if (it->second.row == 0)
+        if (entry* e = known(entity, id)) {
+            if (e->saved) {
+                if (e->patch)
+                    complete(*e);
+                return e->saved;
+            }
+            if (e->ahead && !e->stamps_only)
+                return std::exchange(e->ahead, std::nullopt); // the hub moves it on
+            if (e->placed && e->row == 0)
                 return std::nullopt; // absent when prefetched, and not saved since
         }
         return read_one(entity, id, true);
@@ -158,39 +159,29 @@ public:
     /// As `load`, but the fields may be left out (`patches_records`, an optional extension the
     /// hub uses when it judges changes by their stamps alone).
     std::optional<stored_record> load_stamps(std::string_view entity, std::string_view id) {
-        if (auto it = dirty_.find(std::pair(entity, id)); it != dirty_.end())
-            return it->second.rec;
-        if (auto it = known_.find(std::pair(entity, id)); it != known_.end()) {
-            if (it->second.ahead)
-                return std::exchange(it->second.ahead, std::nullopt);
-            if (it->second.row == 0)
+        if (entry* e = known(entity, id)) {
+            if (e->saved)
+                return e->saved;
+            if (e->ahead)
+                return std::exchange(e->ahead, std::nullopt);
+            if (e->placed && e->row == 0)
                 return std::nullopt;
         }
         return read_one(entity, id, false);
     }
 
     std::uint64_t save(stored_record& rec) {
-        if (find(rec.entity) == nullptr)
-            throw system_error(
-                error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
-        rec.seq = ++seq_;
-        forget_read(rec);
-        dirty_.insert_or_assign(std::pair(rec.entity, rec.id), pending{rec, false});
-        return rec.seq;
+        stored_record copy = rec;
+        return rec.seq = save(std::move(copy));
     }
 
     /// As `save(rec)`, taking the record instead of copying it (an optional extension the hub
     /// uses when present).
     std::uint64_t save(stored_record&& rec) {
-        if (find(rec.entity) == nullptr)
-            throw system_error(
-                error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
-        rec.seq = ++seq_;
-        forget_read(rec);
-        auto key = std::pair(rec.entity, rec.id);
-        const std::uint64_t seq = rec.seq;
-        dirty_.insert_or_assign(std::move(key), pending{std::move(rec), false});
-        return seq;
+        entry& e = saving(rec);
+        e.saved = std::move(rec);
+        e.patch = false;
+        return e.saved->seq;
     }
 
     /// As `save`, but `rec.fields` holds only the fields this write sets; the others keep their
@@ -198,24 +189,19 @@ public:
     std::uint64_t save_patch(stored_record&& rec) {
         if (rec.deleted)
             return save(std::move(rec)); // a tombstone is whole
-        if (find(rec.entity) == nullptr)
-            throw system_error(
-                error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
-        rec.seq = ++seq_;
-        forget_read(rec);
-        const std::uint64_t seq = rec.seq;
-        auto [it, fresh] = dirty_.try_emplace(record_key(rec.entity, rec.id));
-        if (fresh) {
-            it->second = pending{std::move(rec), true};
-            return seq;
+        entry& e = saving(rec);
+        if (!e.saved) {
+            e.saved = std::move(rec);
+            e.patch = true;
+            return e.saved->seq;
         }
-        stored_record& into = it->second.rec; // written before: the patch goes over it
+        stored_record& into = *e.saved; // written before: the patch goes over it
         for (auto& f : rec.fields)
             into.fields[f.key()] = std::move(f.value());
         into.stamps = std::move(rec.stamps);
         into.deleted.reset();
-        into.seq = seq;
-        return seq;
+        into.seq = rec.seq;
+        return into.seq;
     }
 
     /// Reads the records `changes` name, in `Id` order, before the hub loads them one by one
@@ -235,8 +221,8 @@ public:
         std::vector<key> keys;
         keys.reserve(changes.size());
         for (const change& c : changes)
-            if (const auto k = std::pair<std::string_view, std::string_view>(c.entity, c.record_id);
-                !dirty_.contains(k) && !known_.contains(k))
+            if (!records_.contains(
+                    std::pair<std::string_view, std::string_view>(c.entity, c.record_id)))
                 if (const table* t = find(c.entity)) {
                     unsigned char head[8] = {};
                     std::memcpy(head, c.record_id.data(),
@@ -249,8 +235,7 @@ public:
             return a.head != b.head ? a.head < b.head : a.id < b.id;
         });
         keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-        known_.reserve(known_.size() + keys.size());
-        dirty_.reserve(dirty_.size() + keys.size());
+        records_.reserve(records_.size() + keys.size());
         // The batch's records live and die together: their fields share one arena (kept alive
         // by whichever record outlives the others), which spares a free per value.
         const boost::json::storage_ptr arena =
@@ -265,20 +250,21 @@ public:
                 int at = 0;
                 for (; i < keys.size() && keys[i].t == &t && at < ids_ahead; ++i) {
                     s.bind_ref(++at, keys[i].id);
-                    known_.try_emplace(record_key(entity, keys[i].id));
+                    records_.try_emplace(record_key(entity, keys[i].id)).first->second.placed =
+                        true;
                 }
                 while (s.step()) {
                     const auto* id = sqlite3_column_text(s.handle(), 0);
-                    auto k = known_.find(std::pair<std::string_view, std::string_view>(
-                        entity, std::string_view(reinterpret_cast<const char*>(id),
-                                                 static_cast<std::size_t>(
-                                                     sqlite3_column_bytes(s.handle(), 0)))));
-                    if (k == known_.end())
+                    entry* e =
+                        known(entity, std::string_view(reinterpret_cast<const char*>(id),
+                                                       static_cast<std::size_t>(
+                                                           sqlite3_column_bytes(s.handle(), 0))));
+                    if (e == nullptr)
                         continue; // cannot happen: the row matched one of the ids bound
-                    k->second.row = sqlite3_column_int64(s.handle(), 4);
-                    k->second.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1));
-                    k->second.ahead = read_row(t, s.handle(), with_fields, arena);
-                    k->second.stamps_only = !with_fields;
+                    e->row = sqlite3_column_int64(s.handle(), 4);
+                    e->seq = static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1));
+                    e->ahead = read_row(t, s.handle(), with_fields, arena);
+                    e->stamps_only = !with_fields;
                 }
             }
         });
@@ -540,8 +526,9 @@ private:
 
     // Both walk the columns in name order, the order of field_stamps: a merge, no lookups.
     static std::string pack(const table& t, const field_stamps& stamps) {
-        std::vector<stamp> distinct;
-        std::vector<std::size_t> index(t.columns.size(), 0); // stamp number per column, 1-based
+        boost::container::small_vector<stamp, 4> distinct;
+        // The stamp number of each column, 1-based (0: never written).
+        boost::container::small_vector<std::size_t, 32> index(t.columns.size(), 0);
         auto it = stamps.begin();
         for (const std::size_t i : t.by_name) {
             while (it != stamps.end() && it->first < t.columns[i])
@@ -575,21 +562,28 @@ private:
         const std::size_t n = get_be(blob, 2);
         if (size < 2 + n * stamp_bytes)
             detail::codec::corrupt(t.name + ": stamps");
+        boost::container::small_vector<stamp, 4> distinct(n); // each decoded once
+        for (std::size_t k = 0; k < n; ++k) {
+            const unsigned char* q = blob + 2 + k * stamp_bytes;
+            distinct[k] =
+                stamp{static_cast<std::int64_t>(get_be(q, 8)),
+                      static_cast<std::uint32_t>(get_be(q + 8, 4)), replica_id{get_be(q + 12, 8)}};
+        }
         const unsigned char* ix = blob + 2 + n * stamp_bytes;
         const std::size_t columns = std::min((size - 2 - n * stamp_bytes) / 2, t.columns.size());
-        out.reserve(columns);
-        for (const std::size_t i : t.by_name) { // name order: each one goes at the end
+        // Built in name order, then adopted whole: no search per column.
+        field_stamps::sequence_type seq = out.extract_sequence();
+        seq.clear();
+        seq.reserve(columns);
+        for (const std::size_t i : t.by_name) {
             if (i >= columns)
                 continue;
             const std::size_t k = get_be(ix + 2 * i, 2);
             if (k == 0 || k > n)
                 continue;
-            const unsigned char* q = blob + 2 + (k - 1) * stamp_bytes;
-            out.emplace_hint(out.end(), t.columns[i],
-                             stamp{static_cast<std::int64_t>(get_be(q, 8)),
-                                   static_cast<std::uint32_t>(get_be(q + 8, 4)),
-                                   replica_id{get_be(q + 12, 8)}});
+            seq.emplace_back(t.columns[i], distinct[k - 1]);
         }
+        out.adopt_sequence(boost::container::ordered_unique_range, std::move(seq));
     }
 
     // What a pull sends: the row without its stamps (not even decoded), nulls left out.
@@ -639,83 +633,58 @@ private:
         });
     }
 
-    // A record saved in this transaction, as `save` or as `save_patch` keeps it.
-    struct pending {
-        stored_record rec;
-        bool patch = false; // `rec.fields` holds only the fields written since the file's copy
-    };
-
-    // Makes a patch whole: the file's copy (not rewritten before the flush) under its fields.
-    void complete(pending& p) {
-        if (auto file = read_one(p.rec.entity, p.rec.id, true)) {
-            for (auto& f : p.rec.fields)
-                file->fields[f.key()] = std::move(f.value());
-            p.rec.fields = std::move(file->fields);
-        }
-        p.patch = false;
-    }
-
     // Writes the records saved in this transaction: those already in the table rewritten in
     // place in row order, then the new ones appended in sequence order (the order pulls read
     // them). Each record's change-log entry moves to its new sequence: the old entries go in
     // one sweep, the new ones are appended, a statement per `log_batch` entries.
     void flush() {
-        if (dirty_.empty())
+        if (unsaved_.empty())
             return;
         detail::sqlite::guard("writing records", [&] {
-            struct write {
-                std::int64_t row; // 0: a new record
-                std::uint64_t old_seq;
-                known* place;
-                const pending* p;
-            };
-            std::vector<write> order;
-            order.reserve(dirty_.size());
-            for (const auto& [key, p] : dirty_) {
-                const stored_record& rec = p.rec;
-                auto k = known_.find(key);
-                if (k == known_.end()) { // saved without being read ahead: look it up
-                    const table& t = *find(rec.entity);
-                    auto& s = d_->conn.stmt(t.locate);
+            for (entry* e : unsaved_)
+                if (!e->placed) { // saved without being read ahead: look it up
+                    const stored_record& rec = *e->saved;
+                    auto& s = d_->conn.stmt(find(rec.entity)->locate);
                     s.bind_ref(1, rec.id);
-                    known place;
                     if (s.step()) {
-                        place.row = sqlite3_column_int64(s.handle(), 0);
-                        place.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1));
+                        e->row = sqlite3_column_int64(s.handle(), 0);
+                        e->seq = static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1));
                     }
-                    k = known_.emplace(key, std::move(place)).first;
+                    e->placed = true;
                 }
-                order.push_back(write{k->second.row, k->second.seq, &k->second, &p});
-            }
-            std::sort(order.begin(), order.end(), [](const write& a, const write& b) {
-                if ((a.row == 0) != (b.row == 0))
-                    return b.row == 0;
-                return a.row != 0 ? a.row < b.row : a.p->rec.seq < b.p->rec.seq;
+            std::sort(unsaved_.begin(), unsaved_.end(), [](const entry* a, const entry* b) {
+                if ((a->row == 0) != (b->row == 0))
+                    return b->row == 0;
+                return a->row != 0 ? a->row < b->row : a->saved->seq < b->saved->seq;
             });
             std::vector<std::pair<const table*, log_moves>> logs;
-            for (const write& w : order) {
-                const stored_record& rec = w.p->rec;
+            for (entry* e : unsaved_) {
+                const stored_record& rec = *e->saved;
                 const table& t = *find(rec.entity);
-                if (w.p->patch && w.row != 0)
-                    write_patch(t, rec, w.row);
+                if (e->patch && e->row != 0)
+                    write_patch(t, rec, e->row);
                 else
-                    write_whole(t, rec, w.row);
+                    write_whole(t, rec, e->row);
                 auto l = std::find_if(logs.begin(), logs.end(),
-                                      [&](const auto& e) { return e.first == &t; });
+                                      [&](const auto& x) { return x.first == &t; });
                 if (l == logs.end())
                     l = logs.emplace(logs.end(), &t, log_moves{});
                 const std::int64_t row =
-                    w.row != 0 ? w.row : sqlite3_last_insert_rowid(d_->conn.db().getHandle());
-                if (w.row != 0)
-                    l->second.gone.push_back(w.old_seq);
+                    e->row != 0 ? e->row : sqlite3_last_insert_rowid(d_->conn.db().getHandle());
+                if (e->row != 0)
+                    l->second.gone.push_back(e->seq);
                 l->second.added.emplace_back(rec.seq, row);
-                w.place->row = row;
-                w.place->seq = rec.seq;
+                e->row = row;
+                e->seq = rec.seq;
             }
             for (auto& [t, moves] : logs)
                 write_log(*t, moves);
         });
-        dirty_.clear();
+        for (entry* e : unsaved_) {
+            e->saved.reset();
+            e->patch = false;
+        }
+        unsaved_.clear();
     }
 
     // Inserts `rec` (`row` 0) or rewrites it in place: every column.
@@ -797,27 +766,53 @@ private:
     std::uint64_t seq_ = 0;
     std::uint64_t seq_at_begin_ = 0;
     using record_key = std::pair<std::string, std::string>; // (entity, id)
-    std::unordered_map<record_key, pending, detail::pair_hash, detail::pair_equal> dirty_;
-    // Records whose place in the file this transaction knows (read by `prefetch`, or written
-    // by `flush`): their row (0: not in the table), the sequence their change-log entry has,
-    // and, until loaded, the record read ahead.
-    struct known {
-        std::int64_t row = 0;
-        std::uint64_t seq = 0;
-        std::optional<stored_record> ahead;
+    // What this transaction knows of a record it touched: where it lies in the file (once read
+    // ahead, looked up or written by a flush), the copy read ahead until the hub loads it, and
+    // what was saved since the last flush.
+    struct entry {
+        bool placed = false;      // `row` and `seq` are known
+        std::int64_t row = 0;     // 0: not in the table
+        std::uint64_t seq = 0;    // the sequence of its change-log entry in the file
         bool stamps_only = false; // `ahead` was read without its fields
+        bool patch = false;       // `saved` holds only the fields written since the file's copy
+        std::optional<stored_record> ahead;
+        std::optional<stored_record> saved;
     };
-    std::unordered_map<record_key, known, detail::pair_hash, detail::pair_equal> known_;
+    std::unordered_map<record_key, entry, detail::pair_hash, detail::pair_equal> records_;
+    std::vector<entry*> unsaved_; // the entries whose `saved` the next flush writes
 
-    // Once saved, a copy read ahead is stale (the row stays known: flush() needs it).
-    void forget_read(const stored_record& rec) {
-        if (known_.empty())
-            return;
-        auto it = known_.find(std::pair<std::string_view, std::string_view>(rec.entity, rec.id));
-        if (it == known_.end())
-            return;
-        it->second.ahead.reset();
+    entry* known(std::string_view entity, std::string_view id) {
+        auto it = records_.find(std::pair(entity, id));
+        return it == records_.end() ? nullptr : &it->second;
     }
+
+    // The entry `rec` is saved into, with the next sequence given to `rec`; a copy read ahead
+    // is stale from now on (the row stays known: the flush needs it).
+    entry& saving(stored_record& rec) {
+        if (find(rec.entity) == nullptr)
+            throw system_error(
+                error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
+        rec.seq = ++seq_;
+        entry* e = known(rec.entity, rec.id);
+        if (e == nullptr)
+            e = &records_.try_emplace(record_key(rec.entity, rec.id)).first->second;
+        e->ahead.reset();
+        if (!e->saved)
+            unsaved_.push_back(e);
+        return *e;
+    }
+
+    // Makes a patch whole: the file's copy (not rewritten before the flush) under its fields.
+    void complete(entry& e) {
+        stored_record& rec = *e.saved;
+        if (auto file = read_one(rec.entity, rec.id, true)) {
+            for (auto& f : rec.fields)
+                file->fields[f.key()] = std::move(f.value());
+            rec.fields = std::move(file->fields);
+        }
+        e.patch = false;
+    }
+
     // Runs of plain "applied" outcomes not written yet, by replica: consecutive changes that
     // all simply applied (nearly every change) cost one row together, written at commit.
     struct run {
