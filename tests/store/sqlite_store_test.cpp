@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 using namespace concord;
@@ -124,6 +125,73 @@ TEST_CASE("sqlite_replica_store: conforms to replica_store", "[store][sqlite][co
     testing::check_replica_store<sqlite_replica_store>([&] {
         return sqlite_replica_store(dir.file(), testing::replica_store_conformance_schema());
     });
+}
+
+TEST_CASE("sqlite_replica_store: hundreds of puts in a transaction read back as put, the last "
+          "put of an id winning",
+          "[store][sqlite]") {
+    temp_dir dir;
+    sqlite_replica_store s(dir.file(), testing::replica_store_conformance_schema());
+    using testing::detail::replica_guid;
+    // What the file must hold: id → Number (Case) and id → Text (Message).
+    std::map<std::string, std::string> cases, messages;
+    auto put_case = [&](auto& tx, unsigned n, const std::string& number) {
+        tx.put("Case", record{replica_guid(n), {{"Number", number}, {"N", n}}});
+        cases[replica_guid(n)] = number;
+    };
+    auto check = [&](auto& tx) {
+        CHECK(tx.count("Case") == cases.size());
+        CHECK(tx.count("Message") == messages.size());
+        for (const auto& [id, number] : cases) {
+            auto r = tx.get("Case", id);
+            REQUIRE(r.has_value());
+            CHECK(r->fields.at("Number") == number.c_str());
+        }
+        const auto all = tx.find("Message", filter{});
+        REQUIRE(all.size() == messages.size());
+        for (const record& m : all)
+            CHECK(m.fields.at("Text") == messages.at(m.id).c_str());
+    };
+    {
+        auto tx = s.begin();
+        for (unsigned n = 1; n <= 250; ++n) {
+            put_case(tx, n, "A-" + std::to_string(n));
+            if (n % 40 == 0) { // another table between the runs of puts
+                tx.put("Message",
+                       record{replica_guid(1000 + n), {{"Text", "m" + std::to_string(n)}}});
+                messages[replica_guid(1000 + n)] = "m" + std::to_string(n);
+            }
+        }
+        // An id put twice among one statement's rows, and an id put again much later.
+        for (unsigned n = 1; n <= 150; ++n)
+            put_case(tx, 300 + n, "B-" + std::to_string(n));
+        for (int k = 0; k < 3; ++k) // at least two of them are written by one statement
+            put_case(tx, 320, "B-320-" + std::to_string(k));
+        for (unsigned n = 1; n <= 120; ++n)
+            put_case(tx, 600 + n, "C-" + std::to_string(n));
+        put_case(tx, 310, "B-again");
+        put_case(tx, 5, "A-again");
+        check(tx); // reads see every put so far
+        // Put, then erased: the erase wins.
+        put_case(tx, 7, "A-7-again");
+        tx.erase("Case", replica_guid(7));
+        cases.erase(replica_guid(7));
+        CHECK_FALSE(tx.get("Case", replica_guid(7)).has_value());
+        tx.commit();
+    }
+    {
+        auto tx = s.begin();
+        check(tx);
+        tx.commit();
+    }
+    {
+        auto tx = s.begin(); // puts not committed leave nothing behind
+        for (unsigned n = 500; n < 800; ++n)
+            tx.put("Case", record{replica_guid(n), {{"Number", "gone"}}});
+    }
+    auto tx = s.begin();
+    check(tx);
+    tx.commit();
 }
 
 TEST_CASE("sqlite_replica_store: drop refuses a change id of another replica", "[store][sqlite]") {

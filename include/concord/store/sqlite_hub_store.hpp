@@ -55,8 +55,11 @@ namespace concord {
     written at commit in row order (new records last, appended in sequence order), so a batch
     walks the table once, in order; their log entries move in batches. `prefetch` reads a
     batch's records in `Id` order, a hundred per statement, before the hub needs them, and
-    learns their rows. Bound text is not copied (SQLite reads it where it lies) and the
-    connection runs without SQLite's own mutex: the store's mutex already serialises it.
+    learns their rows. The store `patches_records`: when the hub judges changes by their
+    stamps alone, only the bookkeeping columns are read ahead (no data column becomes a JSON
+    value) and a record is rewritten as an update of the columns that changed. Bound text is
+    not copied (SQLite reads it where it lies) and the connection runs without SQLite's own
+    mutex: the store's mutex already serialises it.
 
     @throws concord::system_error (`errc::store_failed`) from the constructor when the file is
     not an SQLite database, is of a newer format, or cannot be opened or created.

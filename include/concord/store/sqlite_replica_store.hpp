@@ -36,6 +36,9 @@ namespace concord {
 
     Every transaction is `BEGIN IMMEDIATE … COMMIT`: a local change and its outbox entry, or a
     sync page with its outcomes, log entries and cursor, are durable together or not at all.
+    Records put are written a hundred per statement (a pulled page is mostly puts), before
+    anything reads or deletes records and at commit: a statement's start and end cost as much as
+    writing a row.
 
     @throws concord::system_error (`errc::store_failed`) from the constructor when the file is
     not an SQLite database, is of a newer format, or cannot be opened or created.
@@ -64,7 +67,13 @@ public:
 private:
     struct table : detail::sqlite::entity_table {
         std::string select_one, select_all, upsert, remove, count, ids;
+        // `rows_per_upsert` records at once: the old rows go, then the new ones come. Not one
+        // multi-row INSERT OR REPLACE: a statement that may abort halfway keeps a journal of
+        // its own (spilled to a temporary file), and this pair cannot abort.
+        std::string remove_many, insert_many;
+        std::size_t rows_per_upsert = 1;
     };
+    static constexpr std::size_t rows_per_statement = 100;
     struct data {
         data(const std::string& path, const sqlite_options& o) : conn(path, o) {}
         std::mutex mutex;
@@ -83,6 +92,7 @@ public:
     transaction& operator=(transaction&&) = delete;
 
     std::optional<record> get(std::string_view entity, std::string_view id) {
+        write_queued();
         const table* t = find_table(entity);
         if (t == nullptr)
             return std::nullopt;
@@ -97,23 +107,18 @@ public:
         });
     }
 
-    void put(std::string_view entity, const record& rec) {
+    void put(std::string_view entity, const record& rec) { put(entity, record(rec)); }
+
+    /// As `put(entity, rec)`, taking the record instead of copying it.
+    void put(std::string_view entity, record&& rec) {
         const table& t = need_table(entity);
-        detail::sqlite::guard("writing a record", [&] {
-            auto& s = d_->conn.stmt(t.upsert);
-            s.bind_ref(1, rec.id);
-            for (std::size_t i = 0; i < t.columns.size(); ++i) {
-                const int at = 2 + static_cast<int>(i);
-                if (auto f = rec.fields.find(t.columns[i]); f != rec.fields.end())
-                    detail::sqlite::bind(s, at, f->value());
-                else
-                    s.bind(at);
-            }
-            s.exec();
-        });
+        if (queued_.size() >= rows_per_statement)
+            write_queued();
+        queued_.emplace_back(&t, std::move(rec));
     }
 
     void erase(std::string_view entity, std::string_view id) {
+        write_queued();
         const table* t = find_table(entity);
         if (t == nullptr)
             return;
@@ -125,6 +130,7 @@ public:
     }
 
     std::vector<record> find(std::string_view entity, const filter& f) {
+        write_queued();
         std::vector<record> out;
         const table* t = find_table(entity);
         if (t == nullptr)
@@ -144,6 +150,7 @@ public:
     }
 
     std::size_t count(std::string_view entity) {
+        write_queued();
         const table* t = find_table(entity);
         if (t == nullptr)
             return 0;
@@ -155,6 +162,7 @@ public:
     }
 
     std::vector<std::string> ids(std::string_view entity) {
+        write_queued();
         std::vector<std::string> out;
         const table* t = find_table(entity);
         if (t == nullptr)
@@ -347,7 +355,10 @@ public:
         });
     }
 
-    void commit() { scope_.commit(); }
+    void commit() {
+        write_queued();
+        scope_.commit();
+    }
 
 private:
     friend class sqlite_replica_store;
@@ -384,9 +395,59 @@ private:
         return out;
     }
 
+    // Writes the records put since the last write, in order (a later put of the same id
+    // wins): `rows_per_upsert` records of one table at a time, one by one when fewer are left
+    // or an id repeats among them.
+    void write_queued() {
+        if (queued_.empty())
+            return;
+        detail::sqlite::guard("writing records", [&] {
+            std::vector<std::string_view> ids;
+            for (std::size_t i = 0; i < queued_.size();) {
+                const table& t = *queued_[i].first;
+                std::size_t n = 1;
+                while (i + n < queued_.size() && queued_[i + n].first == &t &&
+                       n < t.rows_per_upsert)
+                    ++n;
+                bool many = n == t.rows_per_upsert && n > 1;
+                if (many) {
+                    ids.clear();
+                    for (std::size_t k = i; k < i + n; ++k)
+                        ids.emplace_back(queued_[k].second.id);
+                    std::sort(ids.begin(), ids.end());
+                    many = std::adjacent_find(ids.begin(), ids.end()) == ids.end();
+                }
+                if (!many)
+                    n = 1;
+                if (many) {
+                    auto& del = d_->conn.stmt(t.remove_many);
+                    for (std::size_t k = 0; k < n; ++k)
+                        del.bind_ref(static_cast<int>(k) + 1, ids[k]);
+                    del.exec();
+                }
+                auto& s = d_->conn.stmt(many ? t.insert_many : t.upsert);
+                int at = 0;
+                for (std::size_t k = i; k < i + n; ++k) {
+                    const record& rec = queued_[k].second;
+                    s.bind_ref(++at, rec.id);
+                    for (const std::string& col : t.columns) {
+                        if (auto f = rec.fields.find(col); f != rec.fields.end())
+                            detail::sqlite::bind(s, ++at, f->value());
+                        else
+                            s.bind(++at);
+                    }
+                }
+                s.exec();
+                i += n;
+            }
+        });
+        queued_.clear();
+    }
+
     data* d_;
     detail::sqlite::write_scope scope_;
     bool any_shadow_ = false;
+    std::vector<std::pair<const table*, record>> queued_; // put, not written yet
 };
 
 inline sqlite_replica_store::sqlite_replica_store(const std::string& path, const concord::schema& s,
@@ -453,6 +514,19 @@ inline void sqlite_replica_store::adopt_tables(const concord::schema& s) {
                     values += ", ?";
                 t.upsert =
                     "INSERT OR REPLACE INTO " + t.quoted + " (" + all + ") VALUES (" + values + ")";
+                // As many rows as SQLite's limit on parameters allows, up to a hundred.
+                const auto params = static_cast<std::size_t>(
+                    sqlite3_limit(c.db().getHandle(), SQLITE_LIMIT_VARIABLE_NUMBER, -1));
+                t.rows_per_upsert =
+                    std::clamp<std::size_t>(params / (t.columns.size() + 1), 1, rows_per_statement);
+                t.remove_many = "DELETE FROM " + t.quoted + " WHERE Id IN (?";
+                t.insert_many =
+                    "INSERT OR IGNORE INTO " + t.quoted + " (" + all + ") VALUES (" + values + ")";
+                for (std::size_t r = 1; r < t.rows_per_upsert; ++r) {
+                    t.remove_many += ", ?";
+                    t.insert_many += ", (" + values + ")";
+                }
+                t.remove_many += ")";
                 d_->tables.insert_or_assign(e.name, std::move(t));
             }
         });
