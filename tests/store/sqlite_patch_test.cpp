@@ -185,24 +185,19 @@ TEST_CASE("sqlite hub: a before-apply hook sees the whole record, not only its s
         allow_all(), manual_clock_ref(clock));
     const std::string id = testing::detail::test_guid(1);
     const replica_id r{1};
-    sync_request first;
-    first.replica = r;
-    first.push.push_back(change{{r, 1},
-                                operation::insert,
-                                "Case",
-                                id,
-                                stamp{1'700'000'000'000, 0, r},
-                                {{"Number", "CS-1"}, {"Status", "New"}}});
-    REQUIRE(hub.sync(first).has_value());
-    sync_request second;
-    second.replica = r;
-    second.push.push_back(change{{r, 2},
-                                 operation::update,
-                                 "Case",
-                                 id,
-                                 stamp{1'700'000'000'001, 0, r},
-                                 {{"Status", "Open"}}});
-    REQUIRE(hub.sync(second).has_value());
+    auto push = [&](std::uint64_t seq, operation op, boost::json::object fields) {
+        sync_request req;
+        req.replica = r;
+        req.push.push_back(change{{r, seq},
+                                  op,
+                                  "Case",
+                                  id,
+                                  stamp{1'700'000'000'000 + static_cast<std::int64_t>(seq), 0, r},
+                                  std::move(fields)});
+        REQUIRE(hub.sync(req).has_value());
+    };
+    push(1, operation::insert, {{"Number", "CS-1"}, {"Status", "New"}});
+    push(2, operation::update, {{"Status", "Open"}});
     REQUIRE(seen.size() == 1);
     CHECK(seen[0] == boost::json::object{{"Number", "CS-1"}, {"Status", "New"}});
 }
