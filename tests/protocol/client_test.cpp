@@ -73,6 +73,7 @@ std::string show(const sync_response& r) {
                      {"message", o.message},
                      {"field", o.field},
                      {"skew", o.skew_clamped},
+                     {"echo", o.echo_omitted},
                      {"losing", o.losing}};
         if (o.hub_copy)
             x["hubCopy"] = show(*o.hub_copy);
@@ -315,7 +316,7 @@ TEST_CASE("client: decode_sync of the handler's answer equals a direct hub.sync(
     const std::uint64_t count = only ? 1 : 20;
     std::cout << "client round trip: seeds " << first << ".." << first + count - 1
               << " (replay one with CONCORD_SEED=<seed>)\n";
-    std::size_t compared = 0, with_rows = 0, with_hub_copy = 0;
+    std::size_t compared = 0, with_rows = 0, with_hub_copy = 0, with_echo = 0;
     for (std::uint64_t seed = first; seed < first + count; ++seed) {
         INFO("seed " << seed << " (replay: CONCORD_SEED=" << seed << ")");
         hub_fixture direct;
@@ -333,8 +334,10 @@ TEST_CASE("client: decode_sync of the handler's answer equals a direct hub.sync(
             CHECK(*got == want);
             ++compared;
             with_rows += got->rows.empty() ? 0u : 1u;
-            for (const outcome& o : got->outcomes)
+            for (const outcome& o : got->outcomes) {
                 with_hub_copy += o.hub_copy ? 1u : 0u;
+                with_echo += o.echo_omitted ? 1u : 0u;
+            }
             // Both clocks were asked the same: they stay in step.
             direct.clock.advance(static_cast<std::int64_t>(round));
             wired.clock.advance(static_cast<std::int64_t>(round));
@@ -344,6 +347,7 @@ TEST_CASE("client: decode_sync of the handler's answer equals a direct hub.sync(
     CHECK(compared == count * 25);
     CHECK(with_rows > 0);
     CHECK(with_hub_copy > 0);
+    CHECK(with_echo > 0);
 }
 
 TEST_CASE("client: the random rounds reach every outcome kind", "[protocol][random]") {

@@ -623,9 +623,8 @@ TEST_CASE("handler: a sync batch carries each outcome in concordSync and pulls w
         const js::object& x = result_at(r, i).at("concordSync").as_object();
         CHECK(x.at("changeId") == ("00000000000000a1:" + std::to_string(i + 1)).c_str());
         CHECK(x.at("outcome") == "applied");
-        CHECK(x.at("reason") == "none");
-        CHECK(x.at("code") == 0);
-        CHECK_FALSE(x.contains("hubCopy"));
+        // A plain applied outcome is its change id and kind: every other member is a default.
+        CHECK(x.size() == 2);
         CHECK(result_at(r, i).at("success") == true);
         CHECK(result_at(r, i).at("rowsAffected") == 1);
     }

@@ -643,10 +643,13 @@ TEST_CASE("replica: a sync larger than a page takes several requests", "[replica
     CHECK(s.requests == 3); // pushes of 3, 3 and 1
     CHECK(s.pushed == 7);
     CHECK(s.applied == 7);
-    CHECK(s.pulled == 7);
+    // The first request pulls from cursor 0 and gets its 3 records back; the later ones leave
+    // their own inserts out (echoes): the replica holds them as the hub does.
+    CHECK(s.pulled == 3);
     CHECK(s.cursor == 7);
     CHECK(a.pending().empty());
     CHECK(w.log_size() == 7);
+    CHECK(a.find("Case")->size() == 7);
 
     replica_options bo = replica_opts(2);
     bo.pull_limit = 4;

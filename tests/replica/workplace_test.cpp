@@ -222,3 +222,41 @@ TEST_CASE("workplace: an entity listed twice is refused", "[replica][workplace]"
     CHECK(twice.error() == errc::invalid_request);
     CHECK(twice.error().message.find("twice") != std::string::npos);
 }
+
+TEST_CASE("workplace: a re-sync keeps the records the hub left out as echoes of its pushes",
+          "[replica][workplace][echo]") {
+    office o;
+    const auto everything = [](std::string name) {
+        return workplace{std::move(name),
+                         {workplace_entity{"Case", {}, {}}, workplace_entity{"Message", {}, {}}}};
+    };
+    replica_options opts = replica_opts(1);
+    opts.workplace = everything("All");
+    opts.push_limit = 2;
+    opts.pull_limit = 3;
+    auto r = o.w.replica(opts);
+    REQUIRE(r.sync());
+    // Four changes pending at a switch. The re-sync's first round pushes the updates and pulls
+    // sequences 3..5 from cursor 0; the second pushes the inserts after cursor 5, so the hub
+    // leaves them out as echoes, and its page (C-1 and C-2 again) is the last. Never received,
+    // with nothing pending any more, the new cases must still not be swept away as records
+    // that left the scope.
+    for (const char* n : {"C-1", "C-2"})
+        REQUIRE(r.update("Case", o.ids[n], obj{{"Owner", "Ann"}}));
+    REQUIRE(r.insert("Case", new_case("N-1")));
+    REQUIRE(r.insert("Case", new_case("N-2")));
+    REQUIRE(r.switch_workplace(everything("All again")));
+    auto sum = r.sync();
+    REQUIRE(sum);
+    CHECK(sum->requests == 2);
+    CHECK(sum->pushed == 4);
+    CHECK(sum->pulled == 5); // not the two new cases
+    CHECK(sum->evicted == 0);
+    auto hub_cases = o.w.hub.select("", "Case");
+    REQUIRE(hub_cases);
+    std::map<std::string, obj> expected;
+    for (auto& h : *hub_cases)
+        expected.emplace(h.id, std::move(h.fields));
+    CHECK(expected.size() == 6);
+    CHECK(held(r, "Case") == expected);
+}

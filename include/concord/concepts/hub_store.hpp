@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -123,6 +124,26 @@ concept patches_records = hub_store<S> &&
     requires(typename S::transaction& tx, std::string_view sv, stored_record&& rec) {
     { tx.load_stamps(sv, sv) } -> std::same_as<std::optional<stored_record>>;
     { tx.save_patch(std::move(rec)) } -> std::same_as<std::uint64_t>;
+};
+
+// clang-format off
+/** Optional: a store that can leave given change sequences out of a page without reading their
+    records. The hub uses it for the records a sync request itself wrote as the replica sent
+    them: the replica already holds them, so they are not sent back (see `sync_response`).
+    Without it the hub reads those records and drops them.
+
+    | expression                                   | type          | semantics |
+    |----------------------------------------------|---------------|-----------|
+    | `tx.changes_after(after, limit, ents, skip)` | `change_page` | as `changes_after(after, limit, ents)`, but a record whose sequence is in `skip` is left out and does not count towards `limit`; the cursor moves past it all the same |
+
+    `skip` is a `std::span<const std::uint64_t>` in ascending order.
+*/
+// clang-format on
+template <class S>
+concept skips_changes = hub_store<S> &&
+    requires(typename S::transaction& tx, std::uint64_t n, std::size_t limit,
+             const std::vector<std::string>& ents, std::span<const std::uint64_t> skip) {
+    { tx.changes_after(n, limit, ents, skip) } -> std::same_as<change_page>;
 };
 
 } // namespace concord

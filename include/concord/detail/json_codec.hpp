@@ -115,6 +115,8 @@ inline boost::json::object encode(const outcome& x) {
                           {"n", x.field},
                           {"w", x.skew_clamped},
                           {"l", x.losing}};
+    if (x.echo_omitted)
+        o["x"] = true;
     if (x.hub_copy)
         o["h"] = encode(*x.hub_copy);
     return o;
@@ -139,6 +141,8 @@ inline outcome decode_outcome(const boost::json::object& o) {
     x.field = str(o, "n");
     const auto& w = at(o, "w");
     x.skew_clamped = w.is_bool() && w.get_bool();
+    if (auto e = o.find("x"); e != o.end())
+        x.echo_omitted = e->value().is_bool() && e->value().get_bool();
     x.losing = obj(o, "l");
     if (auto h = o.find("h"); h != o.end() && h->value().is_object())
         x.hub_copy = decode_hub_record(h->value().get_object());

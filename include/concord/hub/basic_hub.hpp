@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -206,13 +207,32 @@ private:
     static constexpr bool stamps_suffice = patches_records<Store> && grants_everything<Access> &&
                                            !tracks_scope<Access> && judges_by_stamps<Resolver>;
 
+    // Rows of a pull that the pushing replica already holds as the hub does can be left out
+    // only when nothing reshapes rows per principal (see sync_response, "Echoes").
+    static constexpr bool omits_echoes = !projects_columns<Access> && !tracks_scope<Access>;
+
+    // What apply() wrote: the record's change sequence before (0: no record) and after (0:
+    // nothing written), and whether it now holds the change's values exactly as sent.
+    struct write_note {
+        std::uint64_t before = 0;
+        std::uint64_t after = 0;
+        bool as_sent = false;
+    };
+
+    static bool echoes_back(const sync_request& req, const change& c, const write_note& w,
+                            std::span<const std::uint64_t> echoes);
     // `system`: a write the hub makes itself (hook writes): no access check, no hooks.
     outcome apply(transaction& tx, const principal& who, replica_id sender, const change& c,
-                  bool system = false);
+                  bool system = false, write_note* note = nullptr);
     template <class F>
     auto in_transaction(std::string_view credentials, F&& f)
         -> decltype(f(std::declval<transaction&>(), std::declval<const principal&>()));
-    void pull(transaction& tx, const principal& who, const sync_request& req, sync_response& resp);
+    // Returns whether the page left `echoes` out (those up to its cursor).
+    bool pull(transaction& tx, const principal& who, const sync_request& req, sync_response& resp,
+              std::span<const std::uint64_t> echoes);
+    change_page changes_after(transaction& tx, std::uint64_t after, std::size_t limit,
+                              const std::vector<std::string>& entities,
+                              std::span<const std::uint64_t> skip);
     boost::json::object scope_values(const stored_record& r) const;
     std::optional<departure> departure_of(const stored_record& after,
                                           boost::json::object before) const;

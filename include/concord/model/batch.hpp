@@ -70,6 +70,13 @@ struct sync_request {
     the hub's latest change sequence (0: unknown), so a pull's progress can be shown. `hub_time`
     is the hub's clock, which the replica's clock merges.
 
+    Echoes: a record this request itself wrote is not pulled back when the replica already
+    holds it as the hub does — the change was `applied` as sent (every field won, no hook
+    edited it), the record had not changed since the pull's cursor (or did not exist), the pull
+    is not from cursor 0 and neither the policy nor the pull's views reshape rows. The cursor
+    moves past it all the same. Anything else the change touched (a merge, a hook's write, a
+    view's eviction) comes as a row.
+
     Scope: `scope` fingerprints what the principal may read (empty when the hub's policy has no
     such notion); the replica sends it back with its next request. `resync` says the scope
     changed since the replica's last pull: this page starts from cursor 0, and the replica

@@ -96,6 +96,9 @@ struct outcome {
     std::string message;       ///< for people: names the entity, record and field
     std::string field;         ///< the column concerned by a rejection, if any
     bool skew_clamped = false; ///< the stamp was ahead of the hub clock beyond the bound
+    /// The request's pull left the record out: the replica holds it as the hub does (an echo,
+    /// see `sync_response`). Set only in the answer to the request that pushed the change.
+    bool echo_omitted = false;
     std::optional<hub_record> hub_copy;
     boost::json::object losing;
 

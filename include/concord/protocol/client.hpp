@@ -338,6 +338,8 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
         out.field = detail::text(s, "field");
         const boost::json::value* skew = find(s, "skewClamped");
         out.skew_clamped = skew && skew->is_bool() && skew->get_bool();
+        const boost::json::value* echo = find(s, "echoOmitted");
+        out.echo_omitted = echo && echo->is_bool() && echo->get_bool();
         if (const boost::json::value* l = find(s, "losing"); l && l->is_object())
             out.losing = l->get_object();
         if (const boost::json::value* h = find(s, "hubCopy"); h && h->is_object()) {

@@ -47,15 +47,24 @@ inline boost::json::object values_of(const hub_record& h) {
     return o;
 }
 
+// Members at their default (reason none, code 0, empty texts, false, {}) are left out: most of
+// a big round's outcomes are a plain `applied`, two members each.
 inline boost::json::object encode_outcome(const outcome& o) {
-    boost::json::object x{{"changeId", to_string(o.change)},
-                          {"outcome", to_string(o.kind)},
-                          {"reason", to_string(o.reason)},
-                          {"code", o.code ? o.code.value() : 0},
-                          {"message", o.message},
-                          {"field", o.field},
-                          {"skewClamped", o.skew_clamped},
-                          {"losing", o.losing}};
+    boost::json::object x{{"changeId", to_string(o.change)}, {"outcome", to_string(o.kind)}};
+    if (o.reason != reject_reason::none)
+        x["reason"] = to_string(o.reason);
+    if (o.code)
+        x["code"] = o.code.value();
+    if (!o.message.empty())
+        x["message"] = o.message;
+    if (!o.field.empty())
+        x["field"] = o.field;
+    if (o.skew_clamped)
+        x["skewClamped"] = true;
+    if (!o.losing.empty())
+        x["losing"] = o.losing;
+    if (o.echo_omitted)
+        x["echoOmitted"] = true;
     if (o.hub_copy) {
         boost::json::object h = values_of(*o.hub_copy);
         x["hubCopy"] = boost::json::object{

@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -392,11 +393,21 @@ public:
 
     change_page changes_after(std::uint64_t after, std::size_t limit,
                               const std::vector<std::string>& entities) {
+        return changes_after(after, limit, entities, {});
+    }
+
+    // The records in `skip` are passed over before their columns are read.
+    change_page changes_after(std::uint64_t after, std::size_t limit,
+                              const std::vector<std::string>& entities,
+                              std::span<const std::uint64_t> skip) {
         flush();
+        skip = skip.subspan(static_cast<std::size_t>(
+            std::upper_bound(skip.begin(), skip.end(), after) - skip.begin()));
         change_page page;
         page.cursor = after;
         page.latest = seq_;
         std::vector<hub_record> rows;
+        std::vector<std::uint64_t> skipped;
         // A page's rows are read, sent and dropped together: one arena for their fields.
         const boost::json::storage_ptr arena =
             boost::json::make_shared_resource<boost::json::monotonic_resource>();
@@ -408,9 +419,16 @@ public:
                 const table& t = d_->tables.find(name)->second;
                 auto& s = d_->conn.stmt(t.changes);
                 s.bind(1, to_i64(after));
-                s.bind(2, static_cast<std::int64_t>(limit + 1));
-                while (s.step())
-                    rows.push_back(read_copy(t, s.handle(), arena));
+                // Enough that `limit + 1` rows remain once every skipped one is out.
+                s.bind(2, static_cast<std::int64_t>(limit + 1 + skip.size()));
+                while (s.step()) {
+                    const auto seq =
+                        static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1));
+                    if (std::binary_search(skip.begin(), skip.end(), seq))
+                        skipped.push_back(seq);
+                    else
+                        rows.push_back(read_copy(t, s.handle(), arena));
+                }
             }
         });
         // Each entity's rows come in sequence order: only several entities need merging.
@@ -418,11 +436,17 @@ public:
         if (!std::is_sorted(rows.begin(), rows.end(), by_seq))
             std::sort(rows.begin(), rows.end(), by_seq);
         page.more = rows.size() > limit;
+        // The page ends before its first row that does not fit; skipped ones up to there count.
+        const std::uint64_t end =
+            page.more ? rows[limit].seq : std::numeric_limits<std::uint64_t>::max();
         if (page.more)
             rows.resize(limit);
         page.rows = std::move(rows);
         if (!page.rows.empty())
             page.cursor = page.rows.back().seq;
+        for (const std::uint64_t seq : skipped)
+            if (seq < end)
+                page.cursor = std::max(page.cursor, seq);
         if (!page.more)
             page.cursor = std::max(page.cursor, seq_); // nothing later matches
         return page;

@@ -42,12 +42,14 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <future>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -204,7 +206,8 @@ std::vector<hub_record> pull_committed(Store& s, std::uint64_t after, std::size_
    acknowledgement marks that never decrease, reads that see the transaction's own writes, rollback
    of every mutating operation when a transaction is destroyed without `commit()`, and serialised
    transactions (a second thread's `begin()` waits for the first to commit; bounded well under a
-   second).
+   second). A store with an optional extension (`skips_changes`, `patches_records`) is checked
+   against it too.
 
     Call it inside a Catch2 `TEST_CASE`; every check is a `SECTION`.
 
@@ -854,6 +857,62 @@ void check_hub_store(Factory make) {
         CHECK_FALSE(tx.find_outcome(change_id{replica_id{7}, 12}).has_value());
         CHECK(is_plain(tx.find_outcome(change_id{replica_id{8}, 1}), 8, 1));
         tx.commit();
+    }
+
+    if constexpr (skips_changes<Store>) {
+        SECTION("skips_changes: pages leave the skipped sequences out, limits count the others") {
+            Store s = make();
+            for (unsigned i = 1; i <= 10; ++i)
+                detail::save_committed(s, live_record(i % 3 == 0 ? "Message" : "Case", test_guid(i),
+                                                      obj{{"N", i}}, test_stamp(i)));
+            auto tx = s.begin();
+            const std::vector<hub_record> log = tx.changes_after(0, 100, all_entities).rows;
+            REQUIRE(log.size() == 10);
+            const auto seq = [&](std::size_t i) { return log[i].seq; };
+            const std::vector<std::vector<std::uint64_t>> skips{
+                {},
+                {seq(1), seq(4), seq(7)},
+                {seq(0), seq(1), seq(2)},
+                {seq(7), seq(8), seq(9)},
+                {seq(0), seq(1), seq(2), seq(3), seq(4), seq(5), seq(6), seq(7), seq(8), seq(9)},
+                {seq(9) + 5}};
+            const std::vector<std::vector<std::string>> filters{{}, {"Case"}, {"Message"}};
+            for (const auto& skip : skips)
+                for (const auto& ents : filters)
+                    for (const std::uint64_t after : {std::uint64_t{0}, seq(2), seq(9)})
+                        for (const std::size_t limit : {1u, 2u, 3u, 5u, 100u}) {
+                            INFO("skip " << skip.size() << " from " << (skip.empty() ? 0 : skip[0])
+                                         << ", entities " << ents.size() << ", after " << after
+                                         << ", limit " << limit);
+                            const auto matches = [&](const hub_record& h) {
+                                return h.seq > after &&
+                                       (ents.empty() || std::find(ents.begin(), ents.end(),
+                                                                  h.entity) != ents.end());
+                            };
+                            const auto skipped = [&](std::uint64_t n) {
+                                return std::binary_search(skip.begin(), skip.end(), n);
+                            };
+                            std::vector<hub_record> expected;
+                            for (const auto& h : log)
+                                if (matches(h) && !skipped(h.seq))
+                                    expected.push_back(h);
+                            const change_page p = tx.changes_after(
+                                after, limit, ents, std::span<const std::uint64_t>(skip));
+                            const std::size_t n = std::min(limit, expected.size());
+                            CHECK(p.rows == std::vector<hub_record>(
+                                                expected.begin(),
+                                                expected.begin() + static_cast<std::ptrdiff_t>(n)));
+                            CHECK(p.more == (expected.size() > limit));
+                            CHECK(p.cursor >= (p.rows.empty() ? after : p.rows.back().seq));
+                            // Never past a row not sent; past every skipped row before it.
+                            const std::uint64_t end = p.more ? expected[limit].seq : seq(9) + 100;
+                            CHECK(p.cursor < end);
+                            for (const auto& h : log)
+                                if (matches(h) && skipped(h.seq) && h.seq < end)
+                                    CHECK(p.cursor >= h.seq);
+                        }
+            tx.commit();
+        }
     }
 
     if constexpr (patches_records<Store>) {

@@ -81,6 +81,10 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
                         options_.hooks.before_apply ? read_ahead::records : read_ahead::stamps);
         else if constexpr (requires { tx.prefetch(req.push); })
             tx.prefetch(req.push);
+        // The sequences of records this request wrote as sent over a version the replica had
+        // pulled: its pull leaves them out (ascending, as sequences are given).
+        std::vector<std::uint64_t> echoes;
+        std::vector<std::size_t> echoed; // the outcome of each
         for (const change& c : req.push) {
             // Dedupe marks belong to the change's own replica: a change pushed under another
             // replica's id is rejected by apply() and must neither read nor take its slot.
@@ -105,14 +109,20 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
                 resp.outcomes.push_back(std::move(o));
                 continue;
             }
-            outcome o = apply(tx, *who, req.replica, c);
+            write_note w;
+            outcome o = apply(tx, *who, req.replica, c, false, &w);
+            if (echoes_back(req, c, w, echoes)) {
+                echoes.push_back(w.after);
+                echoed.push_back(resp.outcomes.size());
+            }
             if (own)
                 tx.save_outcome(o);
             attach_hub_copy(tx, *who, o, view_of(req, o.entity));
             resp.outcomes.push_back(std::move(o));
         }
-        if (req.pull)
-            pull(tx, *who, req, resp);
+        if (req.pull && pull(tx, *who, req, resp, echoes))
+            for (std::size_t k = 0; k < echoes.size() && echoes[k] <= resp.cursor; ++k)
+                resp.outcomes[echoed[k]].echo_omitted = true;
         auto n = watched ? prepare_notices(tx, before, req.replica) : notices{};
         tx.commit();
         deliver(std::move(n));
@@ -130,14 +140,30 @@ result<sync_response> basic_hub<Store, Access, Clock, Resolver>::sync(const sync
     }
 }
 
+// Whether the replica that pushed `c` now holds the record as the hub does, so that this
+// request's pull may leave it out: written as sent over the version the replica had pulled, or
+// over one this request wrote as sent; of an entity the replica pulls.
+template <class Store, class Access, class Clock, class Resolver>
+bool basic_hub<Store, Access, Clock, Resolver>::echoes_back(const sync_request& req,
+                                                            const change& c, const write_note& w,
+                                                            std::span<const std::uint64_t> echoes) {
+    if (!omits_echoes || !req.pull || !w.as_sent || w.after == 0)
+        return false;
+    const auto& ents = req.pull->entities;
+    return (w.before == 0 || w.before <= req.pull->after ||
+            std::binary_search(echoes.begin(), echoes.end(), w.before)) &&
+           (ents.empty() || std::find(ents.begin(), ents.end(), c.entity) != ents.end());
+}
+
 // One pull page. A replica whose read scope changed since its last pull (another key) is served
 // from the start and told to drop what it does not receive again. A changed row the principal
 // may not read is left out — or, when a departure shows the principal could read the record
 // before a scope column changed, sent as an eviction (a tombstone): no id reaches anyone who
 // never could read the record.
 template <class Store, class Access, class Clock, class Resolver>
-void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const principal& who,
-                                                     const sync_request& req, sync_response& resp) {
+bool basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const principal& who,
+                                                     const sync_request& req, sync_response& resp,
+                                                     std::span<const std::uint64_t> echoes) {
     std::uint64_t after = req.pull->after;
     if constexpr (tracks_scope<Access>) {
         resp.scope = access_.scope_key(who);
@@ -148,7 +174,15 @@ void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const prin
         }
     }
     const std::size_t limit = std::clamp<std::size_t>(req.pull->limit, 1, options_.max_page);
-    change_page page = tx.changes_after(after, limit, req.pull->entities);
+    // A replica pulling from the start may be re-syncing: it drops what it does not receive.
+    // A view may reshape or evict a row: the replica's copy is then not the hub's.
+    const bool plain_views =
+        std::all_of(req.pull->views.begin(), req.pull->views.end(), [](const pull_view& v) {
+            return v.where.type() == filter::kind::all && v.columns.empty();
+        });
+    if (after == 0 || !plain_views)
+        echoes = {};
+    change_page page = changes_after(tx, after, limit, req.pull->entities, echoes);
     resp.rows.reserve(page.rows.size());
     for (auto& row : page.rows) {
         if (readable(who, row)) {
@@ -172,6 +206,43 @@ void basic_hub<Store, Access, Clock, Resolver>::pull(transaction& tx, const prin
     resp.cursor = page.cursor;
     resp.more = page.more;
     resp.latest = std::max(page.latest, page.cursor);
+    return !echoes.empty();
+}
+
+// A page without the records in `skip`, which do not count towards `limit`. A store that
+// cannot skip them reads them too, as many more rows as could be skipped; the page is then cut
+// after `limit` rows.
+template <class Store, class Access, class Clock, class Resolver>
+change_page basic_hub<Store, Access, Clock, Resolver>::changes_after(
+    transaction& tx, std::uint64_t after, std::size_t limit,
+    const std::vector<std::string>& entities, std::span<const std::uint64_t> skip) {
+    if (skip.empty())
+        return tx.changes_after(after, limit, entities);
+    if constexpr (skips_changes<Store>) {
+        return tx.changes_after(after, limit, entities, skip);
+    } else {
+        skip = skip.subspan(static_cast<std::size_t>(
+            std::upper_bound(skip.begin(), skip.end(), after) - skip.begin()));
+        change_page page = tx.changes_after(after, limit + skip.size(), entities);
+        std::vector<hub_record> kept;
+        kept.reserve(std::min(limit, page.rows.size()));
+        std::uint64_t cursor = after;
+        for (hub_record& row : page.rows) {
+            if (std::binary_search(skip.begin(), skip.end(), row.seq)) {
+                cursor = row.seq;
+                continue;
+            }
+            if (kept.size() == limit) { // more rows than fit: the page ends before this one
+                page.more = true;
+                page.cursor = cursor;
+                break;
+            }
+            cursor = row.seq;
+            kept.push_back(std::move(row));
+        }
+        page.rows = std::move(kept);
+        return page;
+    }
 }
 
 template <class Store, class Access, class Clock, class Resolver>
@@ -433,7 +504,7 @@ bool basic_hub<Store, Access, Clock, Resolver>::readable(const principal& who,
 template <class Store, class Access, class Clock, class Resolver>
 outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const principal& who,
                                                          replica_id sender, const change& in,
-                                                         bool system) {
+                                                         bool system, write_note* note) {
     std::optional<change> edited; // the before-apply hook works on a copy
     if (!system && options_.hooks.before_apply)
         edited = in;
@@ -546,32 +617,43 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
 
     if (r.kind != outcome_kind::applied && r.kind != outcome_kind::merged)
         return o;
+    const bool live = current && !current->deleted;
+    if (note != nullptr) {
+        note->before = current ? current->seq : 0;
+        // An insert merged into a live record keeps fields the sender did not write.
+        note->as_sent =
+            r.kind == outcome_kind::applied && !edited && (c.op != operation::insert || !live);
+    }
     if (c.op == operation::remove) {
-        if (current && !current->deleted) {
+        if (live) {
             current->fields.clear();
             current->stamps.clear();
             current->deleted = at;
-            tx.save(*current);
+            const std::uint64_t seq = tx.save(*current);
+            if (note != nullptr)
+                note->after = seq;
         }
     } else {
         std::optional<boost::json::object> scope_before;
         if constexpr (tracks_scope<Access>)
-            if (current && !current->deleted)
+            if (live)
                 scope_before = scope_values(*current);
         // Move-constructed, not assigned: the fields keep the allocator the store gave them.
-        stored_record rec = current && !current->deleted ? std::move(*current) : stored_record{};
+        stored_record rec = live ? std::move(*current) : stored_record{};
         rec.entity = c.entity;
         rec.id = c.record_id;
+        std::size_t written = 0;
         for (const auto& name : r.winners) {
             auto it = c.fields.find(name);
             if (it == c.fields.end())
                 continue;
             rec.fields[name] = it->value();
             rec.stamps.insert_or_assign(name, at);
+            ++written;
         }
         // A created or re-created record stamps its absent columns too, so an older change can
         // not fill them in later.
-        if (!current || current->deleted)
+        if (!live)
             for (const auto& col : es->columns)
                 rec.stamps.try_emplace(col.name, at);
         // `current` was moved from into `rec` when live: keep the scope columns' old values.
@@ -593,6 +675,10 @@ outcome basic_hub<Store, Access, Clock, Resolver>::apply(transaction& tx, const 
         if (dep) {
             dep->seq = seq;
             tx.save_departure(*dep);
+        }
+        if (note != nullptr) {
+            note->after = seq;
+            note->as_sent = note->as_sent && written == c.fields.size();
         }
     }
     if (!system && options_.hooks.after_apply)

@@ -469,18 +469,10 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::apply(
                 continue; // answered by an earlier round (a replay); recorded then
             st.acknowledged = std::max(st.acknowledged, c.id.seq);
             ++sum.pushed;
-            if (o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate) {
+            const bool applied =
+                o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate;
+            if (applied) {
                 ++sum.applied;
-                // My change is now part of the hub's copy that later pending changes sit on.
-                if (auto sh = tx.shadow(c.entity, c.record_id)) {
-                    std::optional<record> base;
-                    if (!sh->deleted)
-                        base = record{sh->id, sh->fields};
-                    detail::apply_change(base, c);
-                    sh->deleted = !base.has_value();
-                    sh->fields = base ? std::move(base->fields) : boost::json::object{};
-                    tx.put_shadow(*sh);
-                }
             } else {
                 ++sum.logged;
                 sync_log_entry e;
@@ -492,8 +484,20 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::apply(
                 rebase(tx,
                        o.hub_copy ? *o.hub_copy : hub_record{c.entity, c.record_id, {}, true, 0});
             }
-            if (tx.pending_for(c.entity, c.record_id).empty())
+            if (tx.pending_for(c.entity, c.record_id).empty()) {
                 tx.erase_shadow(c.entity, c.record_id);
+            } else if (applied) {
+                // My change is now part of the hub's copy that later pending changes sit on.
+                if (auto sh = tx.shadow(c.entity, c.record_id)) {
+                    std::optional<record> base;
+                    if (!sh->deleted)
+                        base = record{sh->id, sh->fields};
+                    detail::apply_change(base, c);
+                    sh->deleted = !base.has_value();
+                    sh->fields = base ? std::move(base->fields) : boost::json::object{};
+                    tx.put_shadow(*sh);
+                }
+            }
         }
         if (req.pull) {
             if (resp.resync) { // the hub serves the whole scope again from this page on
@@ -508,10 +512,16 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::apply(
                     for (std::string& id : tx.ids(e.name))
                         (*sweep)[e.name].insert(std::move(id));
             }
-            if (sweep)
+            if (sweep) {
                 for (const hub_record& h : resp.rows)
                     if (auto it = sweep->find(h.entity); it != sweep->end())
                         it->second.erase(h.id);
+                // Left out as echoes: held here as the hub holds them, so still in scope.
+                for (std::size_t i = 0; i < req.push.size(); ++i)
+                    if (resp.outcomes[i].echo_omitted)
+                        if (auto it = sweep->find(req.push[i].entity); it != sweep->end())
+                            it->second.erase(req.push[i].record_id);
+            }
         }
         const bool watching = observing_.load();
         for (hub_record& h : resp.rows) { // the rows are ours: moved into the store, not copied
