@@ -278,6 +278,38 @@ TEST_CASE("client: encode_sync writes a BatchQuery with concordSync on the batch
     CHECK(items[4].at("rootSchemaName") == "Message");
 }
 
+TEST_CASE("client: encode_sync writes every value as it is, escaping what JSON needs",
+          "[protocol]") {
+    const js::object fields{{"Number", "say \"hi\" \\ back/slash"},
+                            {"Description", "tab\tnew\nline\r\b\f\x01\x1f end"},
+                            {"Owner", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+                            {"Org", ""},
+                            {"Priority", -42},
+                            {"Escalated", false},
+                            {"Status", nullptr},
+                            {"Category", 1.5}};
+    const sync_request req = push_request(
+        0xa1,
+        {make_change(0xa1, 1, operation::insert, "Case", guid(1), stamp_at(1, 0xa1), fields),
+         make_change(0xa1, 2, operation::update, "Case", guid(1), stamp_at(2, 0xa1), fields)});
+    const std::string text = encode_sync(req, helpdesk());
+    const js::object body = js::parse(text).as_object();
+    const js::array& items = body.at("items").as_array();
+    REQUIRE(items.size() == 2);
+    for (const auto& item : items) {
+        const js::object& cols = item.at("columnValues").at("items").as_object();
+        for (const auto& f : fields) {
+            INFO(f.key());
+            CHECK(cols.at(f.key()).at("parameter").at("value") == f.value());
+        }
+    }
+    CHECK(items[0].at("columnValues").at("items").as_object().size() == fields.size() + 1);
+    // Control characters are escaped, UTF-8 is kept.
+    CHECK(text.find("\\u0001") != std::string::npos);
+    CHECK(text.find("\\u001f") != std::string::npos);
+    CHECK(text.find("caf\xc3\xa9") != std::string::npos);
+}
+
 TEST_CASE("client: the hub decodes encode_sync's body back into the same changes", "[protocol]") {
     js::object upd{{"Status", "Closed"}, {"Priority", 2}, {"Owner", nullptr}};
     sync_request req = push_request(

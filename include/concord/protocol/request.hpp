@@ -447,7 +447,10 @@ inline result<query> parse_query(const boost::json::object& o, std::string_view 
 */
 inline result<batch_request> parse_request(std::string_view body, std::string_view contract,
                                            const schema& s, const limits& lim = {}) {
-    auto v = parse_json(body, lim);
+    // Parsed into an arena, freed at once: what the request keeps is copied out of it (a
+    // copy made from an arena value may share the arena, which then lives as long as it).
+    auto v =
+        parse_json(body, lim, boost::json::make_shared_resource<boost::json::monotonic_resource>());
     if (!v)
         return v.error();
     if (!v->is_object())
