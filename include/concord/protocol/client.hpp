@@ -179,6 +179,22 @@ inline hub_record row_to_record(const boost::json::object& row, const std::strin
     return h;
 }
 
+// A pulled row, its values moved out of the answer's arena (no copy): the record lives as long
+// as the page it came in, and the stores copy what they keep longer into their own storage.
+inline hub_record take_row(boost::json::object& row, const std::string& entity) {
+    hub_record h{entity, {}, boost::json::object(row.storage()), false, 0};
+    h.fields.reserve(row.size());
+    for (auto& kv : row) {
+        if (kv.key() == "Id")
+            h.id = kv.value().is_string() ? std::string(kv.value().get_string()) : std::string();
+        else if (kv.key() == "concordDeleted")
+            h.deleted = kv.value().is_bool() && kv.value().get_bool();
+        else if (!kv.value().is_null())
+            h.fields.emplace(kv.key(), std::move(kv.value()));
+    }
+    return h;
+}
+
 // A round's writes are written as text, not built as JSON objects first: a 10,000-change
 // round would otherwise allocate ~40 objects per change only to serialise them.
 
@@ -360,8 +376,8 @@ inline std::string encode_sync(const sync_request& req, const schema& s) {
     `protocol_error` when the answer does not fit the request.
 */
 inline result<sync_response> decode_sync(std::string_view body, const sync_request& req) {
-    // The parsed answer lives in an arena, dropped on return: what the response keeps is
-    // copied out of it (row_to_record, outcome members), never moved.
+    // The parsed answer lives in an arena. Outcomes are copied out of it (a hub copy may end in
+    // the sync log); pulled rows are moved (take_row) and keep the arena until they are gone.
     auto parsed = parse_json(
         body, limits{std::size_t{1} << 31, 64, std::size_t{1} << 31, std::size_t{1} << 31},
         boost::json::make_shared_resource<boost::json::monotonic_resource>());
@@ -462,9 +478,10 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
         if (rows == nullptr || !rows->is_array())
             return error(errc::protocol_error,
                          "the pull of " + req.pull->entities[k] + " has no rows");
-        for (const auto& row : rows->get_array())
+        // The parsed answer is this function's own: its rows' values are moved out.
+        for (auto& row : const_cast<boost::json::value*>(rows)->get_array())
             if (row.is_object())
-                resp.rows.push_back(detail::row_to_record(row.get_object(), req.pull->entities[k]));
+                resp.rows.push_back(detail::take_row(row.get_object(), req.pull->entities[k]));
         if (const boost::json::value* x = find(r, "concordSync"); x && x->is_object()) {
             const auto& xo = x->get_object();
             resp.cursor = detail::count(find(xo, "cursor"));
