@@ -56,6 +56,7 @@ struct coverage {
     std::map<outcome_kind, std::size_t> outcomes;
     std::map<reject_reason, std::size_t> rejections;
     std::size_t clamped = 0;
+    std::size_t echoes = 0; // outcomes whose record the round's pull left out
     std::size_t failed_syncs = 0;
     std::size_t dismissed = 0, reverted = 0, retried = 0, retry_refused = 0;
     std::size_t reverted_changes = 0;
@@ -528,6 +529,7 @@ private:
                 if (o.kind == outcome_kind::rejected)
                     ++cov_.rejections[o.reason];
                 cov_.clamped += o.skew_clamped ? 1 : 0;
+                cov_.echoes += o.echo_omitted ? 1 : 0;
             }
             for (const auto* list : {&current[i], &removed_[i]})
                 for (const auto& e : *list) {
@@ -617,10 +619,12 @@ private:
         REQUIRE(problems.empty());
     }
 
-    // Equal but for the hub's copy, which is always the current one.
+    // Equal but for what belongs to one answer: the hub's copy, which is always the current
+    // one, and whether that answer's pull left the record out as an echo.
     static bool same_outcome(outcome a, outcome b) {
         a.hub_copy.reset();
         b.hub_copy.reset();
+        a.echo_omitted = b.echo_omitted = false;
         return a == b;
     }
 
@@ -682,10 +686,11 @@ void print(const char* name, const coverage& c, double seconds) {
     std::cout << " (rejected:";
     for (const auto& [k, n] : c.rejections)
         std::cout << " " << to_string(k) << "=" << n;
-    std::cout << "); clamped=" << c.clamped << "; failed syncs=" << c.failed_syncs
-              << "; dismissed=" << c.dismissed << " reverted=" << c.reverted << " ("
-              << c.reverted_changes << " changes) retried=" << c.retried
-              << " retry refused=" << c.retry_refused << "; invalid writes=" << c.invalid_writes
+    std::cout << "); clamped=" << c.clamped << "; echoes=" << c.echoes
+              << "; failed syncs=" << c.failed_syncs << "; dismissed=" << c.dismissed
+              << " reverted=" << c.reverted << " (" << c.reverted_changes
+              << " changes) retried=" << c.retried << " retry refused=" << c.retry_refused
+              << "; invalid writes=" << c.invalid_writes
               << "; writes during sync=" << c.writes_during_sync << "; replays=" << c.replays
               << "; outcomes left unacknowledged=" << c.unacknowledged
               << "; final records=" << c.records << " tombstones=" << c.tombstones << "\n";
@@ -724,6 +729,7 @@ TEST_CASE("convergence: after faults, skew and conflicts every replica equals th
         CHECK(cov.outcomes.count(outcome_kind::superseded));
         CHECK(cov.rejections.count(reject_reason::deleted));
         CHECK(cov.clamped > 0);
+        CHECK(cov.echoes > 0);
         CHECK(cov.failed_syncs > 0);
         CHECK(cov.dismissed > 0);
         CHECK(cov.reverted_changes > 0);
