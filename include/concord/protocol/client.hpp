@@ -163,22 +163,6 @@ inline error_code code_of(std::int64_t v) {
                                                              : error_code{};
 }
 
-// The record's fields are copied into the default storage, never the answer's arena: a record
-// may outlive the answer by far (a memory store's shadow), and would keep all of it alive.
-inline hub_record row_to_record(const boost::json::object& row, const std::string& entity) {
-    hub_record h;
-    h.entity = entity;
-    for (const auto& kv : row) {
-        if (kv.key() == "Id")
-            h.id = kv.value().is_string() ? std::string(kv.value().get_string()) : std::string();
-        else if (kv.key() == "concordDeleted")
-            h.deleted = kv.value().is_bool() && kv.value().get_bool();
-        else if (!kv.value().is_null())
-            h.fields[kv.key()] = kv.value();
-    }
-    return h;
-}
-
 // A pulled row, its values moved out of the answer's arena (no copy): the record lives as long
 // as the page it came in, and the stores copy what they keep longer into their own storage.
 inline hub_record take_row(boost::json::object& row, const std::string& entity) {
@@ -193,6 +177,13 @@ inline hub_record take_row(boost::json::object& row, const std::string& entity) 
             h.fields.emplace(kv.key(), std::move(kv.value()));
     }
     return h;
+}
+
+// The record's fields are copied into the default storage, never the answer's arena: a hub
+// copy may outlive the answer by far (in the sync log), and would keep all of it alive.
+inline hub_record row_to_record(const boost::json::object& row, const std::string& entity) {
+    boost::json::object own(row, boost::json::storage_ptr());
+    return take_row(own, entity);
 }
 
 // A round's writes are written as text, not built as JSON objects first: a 10,000-change
