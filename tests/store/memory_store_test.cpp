@@ -23,6 +23,7 @@ TEST_CASE("memory_hub_store: conforms to hub_store", "[store][conformance]") {
 }
 
 TEST_CASE("memory_replica_store: conforms to replica_store", "[store][conformance]") {
+    static_assert(drops_in_bulk<memory_replica_store>); // so the suite checks the bulk calls
     testing::check_replica_store<memory_replica_store>([] { return memory_replica_store(); });
 }
 

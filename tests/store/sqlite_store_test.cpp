@@ -121,6 +121,7 @@ TEST_CASE("sqlite_hub_store: records read ahead load as without, and never go st
 }
 
 TEST_CASE("sqlite_replica_store: conforms to replica_store", "[store][sqlite][conformance]") {
+    static_assert(drops_in_bulk<sqlite_replica_store>); // so the suite checks the bulk calls
     temp_dir dir;
     testing::check_replica_store<sqlite_replica_store>([&] {
         return sqlite_replica_store(dir.file(), testing::replica_store_conformance_schema());

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +88,26 @@ concept replica_store = requires(S& s, typename S::transaction& tx, std::string_
     { tx.state() } -> std::same_as<replica_state>;
     tx.save_state(st);
     tx.commit();
+};
+
+// clang-format off
+/** A ReplicaStore that settles a sync round in bulk (docs/concepts/ReplicaStore.md, optional).
+
+    When every change a round pushed was applied, `basic_replica` drops them with one call and,
+    once the outbox is empty, removes every shadow with another, instead of dropping, looking
+    up and erasing per change. A store without it is settled change by change.
+
+    | expression           | type                 | semantics |
+    |----------------------|----------------------|-----------|
+    | `tx.drop(ids)`       | `std::vector<bool>`  | removes each change of `ids` (a `std::span<const change_id>`) from the outbox; element `i` is what `tx.drop(ids[i])` would have returned, one after the other |
+    | `tx.erase_shadows()` |                      | removes every shadow |
+*/
+// clang-format on
+template <class S>
+concept drops_in_bulk = replica_store<S> &&
+    requires(typename S::transaction& tx, std::span<const change_id> ids) {
+    { tx.drop(ids) } -> std::same_as<std::vector<bool>>;
+    tx.erase_shadows();
 };
 
 } // namespace concord

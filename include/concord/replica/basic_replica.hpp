@@ -469,6 +469,13 @@ private:
             options_.on_progress(p);
     }
     void rebase(transaction& tx, hub_record h);
+    void settle(transaction& tx, replica_state& st, const sync_request& req,
+                const sync_response& resp, sync_summary& sum, std::vector<std::size_t>& lost);
+    bool settle_in_bulk(transaction& tx, replica_state& st, const sync_request& req,
+                        const sync_response& resp, sync_summary& sum,
+                        std::vector<std::size_t>& lost);
+    hub_record echoed_copy(transaction& tx, const change& c);
+    void settle_shadow(transaction& tx, const change& c, bool applied);
     result<bool> adopt(const concord::schema& s);
     void use_schema(concord::schema s);
     result<sync_summary> sync_locked(std::vector<record_event>& events);

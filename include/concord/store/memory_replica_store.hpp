@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -204,6 +205,21 @@ public:
             });
             d_->outbox.erase(it);
             return true;
+        }
+
+        std::vector<bool> drop(std::span<const change_id> ids) {
+            std::vector<bool> found(ids.size());
+            for (std::size_t i = 0; i < ids.size(); ++i)
+                found[i] = drop(ids[i]);
+            return found;
+        }
+
+        void erase_shadows() {
+            if (d_->shadows.empty())
+                return;
+            undo_.add(
+                [d = d_, old = std::move(d_->shadows)]() mutable { d->shadows = std::move(old); });
+            d_->shadows.clear();
         }
 
         std::size_t outbox_size() const { return d_->outbox.size(); }

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -259,6 +260,74 @@ public:
             s.exec();
             return sqlite3_changes(d_->conn.db().getHandle()) > 0;
         });
+    }
+
+    /// Drops a round's changes: they are a run of sequences, so one scan finds which are here
+    /// and, when nothing else lies in the run, one statement removes them all.
+    std::vector<bool> drop(std::span<const change_id> ids) {
+        std::vector<bool> found(ids.size());
+        if (ids.empty())
+            return found;
+        const auto [lo, hi] =
+            std::minmax_element(ids.begin(), ids.end(), [](const change_id& a, const change_id& b) {
+                return a.seq < b.seq;
+            });
+        detail::sqlite::guard("dropping changes", [&] {
+            // The outbox's rows in the run, by sequence; a matched row leaves the map so that an
+            // id given twice is found once, as with one drop after the other.
+            std::unordered_map<std::uint64_t, std::uint64_t> here; // seq -> replica
+            {
+                auto& s = d_->conn.stmt(
+                    "SELECT seq, replica FROM concord_outbox WHERE seq BETWEEN ? AND ?");
+                s.bind(1, static_cast<std::int64_t>(lo->seq));
+                s.bind(2, static_cast<std::int64_t>(hi->seq));
+                while (s.step())
+                    here.emplace(static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0)),
+                                 static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1)));
+            }
+            const std::size_t in_run = here.size();
+            std::vector<std::uint64_t> gone;
+            for (std::size_t i = 0; i < ids.size(); ++i)
+                if (auto it = here.find(ids[i].seq);
+                    it != here.end() && it->second == ids[i].replica.value) {
+                    found[i] = true;
+                    gone.push_back(it->first);
+                    here.erase(it);
+                }
+            if (gone.size() == in_run) { // every row of the run goes
+                bool all = false;
+                {
+                    auto& s = d_->conn.stmt("SELECT (SELECT min(seq) FROM concord_outbox), "
+                                            "(SELECT max(seq) FROM concord_outbox)");
+                    all =
+                        s.step() &&
+                        sqlite3_column_int64(s.handle(), 0) >= static_cast<std::int64_t>(lo->seq) &&
+                        sqlite3_column_int64(s.handle(), 1) <= static_cast<std::int64_t>(hi->seq);
+                }
+                if (all) { // the whole outbox: SQLite clears the table and its index at once
+                    d_->conn.stmt("DELETE FROM concord_outbox").exec();
+                    return;
+                }
+                auto& s = d_->conn.stmt("DELETE FROM concord_outbox WHERE seq BETWEEN ? AND ?");
+                s.bind(1, static_cast<std::int64_t>(lo->seq));
+                s.bind(2, static_cast<std::int64_t>(hi->seq));
+                s.exec();
+                return;
+            }
+            auto& s = d_->conn.stmt("DELETE FROM concord_outbox WHERE seq = ?");
+            for (std::uint64_t seq : gone) {
+                s.reset();
+                s.bind(1, static_cast<std::int64_t>(seq));
+                s.exec();
+            }
+        });
+        return found;
+    }
+
+    void erase_shadows() {
+        detail::sqlite::guard("deleting the shadows",
+                              [&] { d_->conn.stmt("DELETE FROM concord_shadows").exec(); });
+        any_shadow_ = false;
     }
 
     std::size_t outbox_size() {

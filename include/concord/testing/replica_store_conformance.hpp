@@ -51,6 +51,7 @@
 #include <cstdint>
 #include <future>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -154,6 +155,148 @@ inline std::vector<std::uint64_t> change_seqs(const std::vector<change>& cs) {
 
 } // namespace detail
 
+namespace detail {
+
+/// The `drops_in_bulk` part of the suite: the bulk calls against `drop` one after the other.
+template <class Store, class Factory>
+void check_drops_in_bulk(Factory& make) {
+    using obj = boost::json::object;
+    // Eight changes over four records; two records have several.
+    const auto outbox = [] {
+        std::vector<change> cs;
+        for (std::uint64_t seq = 1; seq <= 8; ++seq)
+            cs.push_back(test_change(seq, seq % 2 ? operation::update : operation::insert,
+                                     seq % 4 == 3 ? "Message" : "Case",
+                                     static_cast<unsigned>(seq % 3),
+                                     obj{{"Number", "CS-" + std::to_string(seq)}}));
+        return cs;
+    }();
+    const auto id = [](std::uint64_t seq) {
+        return change_id{replica_id{conformance_replica}, seq};
+    };
+
+    SECTION("replica_store: drops_in_bulk: drop(ids) is drop of each id, one after the other") {
+        struct scenario {
+            const char* what;
+            std::vector<std::uint64_t> dropped_before; // single drops, committed first
+            std::vector<change_id> ids;
+        };
+        const change_id foreign{replica_id{conformance_replica + 1}, 5};
+        const std::vector<scenario> scenarios{
+            {"no id", {}, {}},
+            {"the whole outbox", {}, {id(1), id(2), id(3), id(4), id(5), id(6), id(7), id(8)}},
+            {"a run with changes on both sides", {}, {id(3), id(4), id(5)}},
+            {"ids with changes between them", {}, {id(1), id(3), id(5)}},
+            {"out of order, one id twice", {}, {id(8), id(2), id(5), id(2)}},
+            {"absent and foreign ids", {}, {id(4), id(99), foreign, id(0)}},
+            {"the whole outbox around a hole",
+             {3},
+             {id(1), id(2), id(4), id(5), id(6), id(7), id(8)}},
+            {"a run around a hole", {3}, {id(2), id(4)}},
+            {"only dropped ids", {3}, {id(3)}},
+        };
+        for (const scenario& sc : scenarios) {
+            INFO("scenario: " << sc.what);
+            Store bulk = make();
+            Store single = make();
+            for (Store* s : {&bulk, &single}) {
+                auto tx = s->begin();
+                for (const change& c : outbox)
+                    tx.push(c);
+                for (std::uint64_t seq : sc.dropped_before)
+                    CHECK(tx.drop(id(seq)));
+                tx.commit();
+            }
+            std::vector<bool> expected;
+            {
+                auto tx = single.begin();
+                for (const change_id& c : sc.ids)
+                    expected.push_back(tx.drop(c));
+                tx.commit();
+            }
+            {
+                auto tx = bulk.begin();
+                CHECK(tx.drop(std::span<const change_id>(sc.ids)) == expected);
+                tx.commit();
+            }
+            auto b = bulk.begin();
+            auto m = single.begin();
+            CHECK(b.outbox_size() == m.outbox_size());
+            CHECK(b.oldest(100) == m.oldest(100));
+            for (const change& c : outbox)
+                CHECK(change_seqs(b.pending_for(c.entity, c.record_id)) ==
+                      change_seqs(m.pending_for(c.entity, c.record_id)));
+            // The outbox goes on after a bulk drop.
+            const change next = test_change(9, operation::update, "Case", 1, obj{{"Status", "x"}});
+            b.push(next);
+            CHECK(b.oldest(100).back() == next);
+            CHECK(b.pending_for("Case", replica_guid(1)).back() == next);
+            b.commit();
+            m.commit();
+        }
+    }
+
+    SECTION("replica_store: drops_in_bulk: erase_shadows removes every shadow") {
+        Store s = make();
+        const hub_record live{"Case", replica_guid(1), obj{{"Number", "CS-1"}}, false, 7};
+        const hub_record dead{"Case", replica_guid(2), obj{}, true, 0};
+        const hub_record other{"Message", replica_guid(1), obj{{"Text", "hi"}}, false, 3};
+        {
+            auto tx = s.begin();
+            tx.erase_shadows(); // none yet: no effect
+            for (const hub_record& h : {live, dead, other})
+                tx.put_shadow(h);
+            tx.commit();
+        }
+        {
+            auto tx = s.begin();
+            tx.erase_shadows();
+            CHECK_FALSE(tx.shadow("Case", replica_guid(1)).has_value());
+            tx.put_shadow(other); // the same transaction writes a new one
+            CHECK(tx.shadow("Message", replica_guid(1)) == other);
+            tx.commit();
+        }
+        auto tx = s.begin();
+        CHECK_FALSE(tx.shadow("Case", replica_guid(1)).has_value());
+        CHECK_FALSE(tx.shadow("Case", replica_guid(2)).has_value());
+        CHECK(tx.shadow("Message", replica_guid(1)) == other);
+        tx.commit();
+    }
+
+    SECTION("replica_store: drops_in_bulk: a transaction destroyed without commit keeps both") {
+        Store s = make();
+        const hub_record live{"Case", replica_guid(1), obj{{"Number", "CS-1"}}, false, 7};
+        {
+            auto tx = s.begin();
+            for (const change& c : outbox)
+                tx.push(c);
+            tx.put_shadow(live);
+            tx.commit();
+        }
+        {
+            auto tx = s.begin();
+            const std::vector<change_id> all{id(1), id(2), id(3), id(4),
+                                             id(5), id(6), id(7), id(8)};
+            CHECK(tx.drop(std::span<const change_id>(all)) == std::vector<bool>(8, true));
+            tx.erase_shadows();
+            CHECK(tx.outbox_size() == 0);
+        }
+        {
+            auto tx = s.begin();
+            const std::vector<change_id> some{id(2), id(6)};
+            tx.drop(std::span<const change_id>(some));
+        }
+        auto tx = s.begin();
+        CHECK(tx.oldest(100) == outbox);
+        CHECK(change_seqs(tx.pending_for("Case", replica_guid(1))) ==
+              std::vector<std::uint64_t>{1, 4});
+        CHECK(tx.shadow("Case", replica_guid(1)) == live);
+        tx.commit();
+    }
+}
+
+} // namespace detail
+
 /** Runs the `replica_store` conformance suite on `Store`.
 
     Exercises every expression of the concept table (concord/concepts/replica_store.hpp) with
@@ -164,6 +307,7 @@ inline std::vector<std::uint64_t> change_seqs(const std::vector<change>& cs) {
     member, erase), the state round trip, reads that see the transaction's own writes, rollback
     of every mutating operation when a transaction is destroyed without `commit()`, and
     serialised transactions (a second thread's `begin()` waits; bounded well under a second).
+    A store with the optional `drops_in_bulk` is checked against `drop` one change at a time.
 
     Call it inside a Catch2 `TEST_CASE`; every check is a `SECTION`.
 
@@ -628,6 +772,9 @@ void check_replica_store(Factory make) {
             unchanged();
         }
     }
+
+    if constexpr (drops_in_bulk<Store>)
+        detail::check_drops_in_bulk<Store>(make);
 
     SECTION("replica_store: transactions are serialised") {
         using namespace std::chrono_literals;

@@ -15,9 +15,11 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace concord {
 
@@ -462,43 +464,9 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::apply(
         auto tx = store_.begin();
         replica_state st = tx.state();
         clock_.receive(resp.hub_time);
-        for (std::size_t i = 0; i < req.push.size(); ++i) {
-            const change& c = req.push[i];
-            outcome& o = resp.outcomes[i];
-            if (!tx.drop(c.id))
-                continue; // answered by an earlier round (a replay); recorded then
-            st.acknowledged = std::max(st.acknowledged, c.id.seq);
-            ++sum.pushed;
-            const bool applied =
-                o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate;
-            if (applied) {
-                ++sum.applied;
-            } else {
-                ++sum.logged;
-                sync_log_entry e;
-                e.mine = c;
-                e.local_copy = tx.get(c.entity, c.record_id);
-                e.at_ms = now_ms();
-                e.result = o;
-                tx.add_log(e);
-                rebase(tx,
-                       o.hub_copy ? *o.hub_copy : hub_record{c.entity, c.record_id, {}, true, 0});
-            }
-            if (tx.pending_for(c.entity, c.record_id).empty()) {
-                tx.erase_shadow(c.entity, c.record_id);
-            } else if (applied) {
-                // My change is now part of the hub's copy that later pending changes sit on.
-                if (auto sh = tx.shadow(c.entity, c.record_id)) {
-                    std::optional<record> base;
-                    if (!sh->deleted)
-                        base = record{sh->id, sh->fields};
-                    detail::apply_change(base, c);
-                    sh->deleted = !base.has_value();
-                    sh->fields = base ? std::move(base->fields) : boost::json::object{};
-                    tx.put_shadow(*sh);
-                }
-            }
-        }
+        std::vector<std::size_t> lost; // pushed changes no longer pending whose echo was left out
+        if (!settle_in_bulk(tx, st, req, resp, sum, lost))
+            settle(tx, st, req, resp, sum, lost);
         if (req.pull) {
             if (resp.resync) { // the hub serves the whole scope again from this page on
                 st.resync = true;
@@ -524,16 +492,20 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::apply(
             }
         }
         const bool watching = observing_.load();
-        for (hub_record& h : resp.rows) { // the rows are ours: moved into the store, not copied
+        const auto take = [&](hub_record h) {
             if (watching && observed(h.entity)) {
                 auto before = tx.get(h.entity, h.id);
                 const hub_record key{h.entity, h.id, {}, h.deleted, h.seq};
                 rebase(tx, std::move(h));
                 note(tx, key, events, std::move(before));
-                continue;
+                return;
             }
             rebase(tx, std::move(h));
-        }
+        };
+        for (std::size_t i : lost)
+            take(echoed_copy(tx, req.push[i]));
+        for (hub_record& h : resp.rows) // the rows are ours: moved into the store, not copied
+            take(std::move(h));
         sum.pulled += resp.rows.size();
         if (req.pull) {
             // A re-sync moves the cursor back to the start; otherwise it only moves forward.
@@ -561,6 +533,129 @@ result<sync_summary> basic_replica<Store, Transport, Clock>::apply(
         return sum;
     } catch (const boost::system::system_error& e) {
         return error(e.code(), std::string("applying the hub's answer: ") + e.what());
+    }
+}
+
+// Takes the round's pushed changes out of the outbox, one by one in push order: logs those the
+// hub did not apply as sent and rebases their records on the hub's copy.
+template <class Store, class Transport, class Clock>
+void basic_replica<Store, Transport, Clock>::settle(transaction& tx, replica_state& st,
+                                                    const sync_request& req,
+                                                    const sync_response& resp, sync_summary& sum,
+                                                    std::vector<std::size_t>& lost) {
+    for (std::size_t i = 0; i < req.push.size(); ++i) {
+        const change& c = req.push[i];
+        const outcome& o = resp.outcomes[i];
+        if (!tx.drop(c.id)) {
+            // Answered by an earlier round (a replay; recorded then), or reverted while this
+            // one was in flight.
+            if (o.echo_omitted)
+                lost.push_back(i);
+            continue;
+        }
+        st.acknowledged = std::max(st.acknowledged, c.id.seq);
+        ++sum.pushed;
+        const bool applied = o.kind == outcome_kind::applied || o.kind == outcome_kind::duplicate;
+        if (applied) {
+            ++sum.applied;
+        } else {
+            ++sum.logged;
+            sync_log_entry e;
+            e.mine = c;
+            e.local_copy = tx.get(c.entity, c.record_id);
+            e.at_ms = now_ms();
+            e.result = o;
+            tx.add_log(e);
+            rebase(tx, o.hub_copy ? *o.hub_copy : hub_record{c.entity, c.record_id, {}, true, 0});
+        }
+        settle_shadow(tx, c, applied);
+    }
+}
+
+// As settle(), for a round whose changes the hub all applied, with a store that drops in bulk:
+// one call drops them and, when nothing was written meanwhile, one more removes every shadow
+// (a shadow exists only while its record has pending changes). The per-change path costs three
+// statements a change, more than the hub spends applying it.
+// @returns false when it cannot: settle() does the work.
+template <class Store, class Transport, class Clock>
+bool basic_replica<Store, Transport, Clock>::settle_in_bulk(transaction& tx, replica_state& st,
+                                                            const sync_request& req,
+                                                            const sync_response& resp,
+                                                            sync_summary& sum,
+                                                            std::vector<std::size_t>& lost) {
+    if constexpr (!drops_in_bulk<Store>) {
+        return false;
+    } else {
+        for (const outcome& o : resp.outcomes)
+            if (o.kind != outcome_kind::applied && o.kind != outcome_kind::duplicate)
+                return false;
+        std::vector<change_id> ids;
+        ids.reserve(req.push.size());
+        for (const change& c : req.push)
+            ids.push_back(c.id);
+        const std::vector<bool> found = tx.drop(std::span<const change_id>(ids));
+        std::size_t dropped = 0;
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            if (found[i]) {
+                st.acknowledged = std::max(st.acknowledged, ids[i].seq);
+                ++dropped;
+            } else if (resp.outcomes[i].echo_omitted) { // as in settle()
+                lost.push_back(i);
+            }
+        sum.pushed += dropped;
+        sum.applied += dropped;
+        if (tx.outbox_size() == 0) {
+            tx.erase_shadows();
+            return true;
+        }
+        // Written while the round was in flight: those records keep their shadow, which now
+        // holds the applied changes. Dropping all first changes nothing: a record's shadow goes
+        // once none of its changes is pending, whatever the order of the drops.
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            if (found[i])
+                settle_shadow(tx, req.push[i], true);
+        return true;
+    }
+}
+
+// The hub left `c`'s record out of the pull as an echo, but `c` was reverted here while the round
+// was in flight: the replica no longer holds the record as the hub does. The hub's copy is the
+// one `c` was made on plus `c` (an echo means no other write came between), and the replica
+// still has that base: the shadow, or the record itself when nothing is pending for it.
+template <class Store, class Transport, class Clock>
+hub_record basic_replica<Store, Transport, Clock>::echoed_copy(transaction& tx, const change& c) {
+    std::optional<record> base;
+    if (auto sh = tx.shadow(c.entity, c.record_id)) {
+        if (!sh->deleted)
+            base = record{sh->id, std::move(sh->fields)};
+    } else {
+        base = tx.get(c.entity, c.record_id);
+    }
+    detail::apply_change(base, c);
+    if (!base)
+        return hub_record{c.entity, c.record_id, {}, true, 0};
+    return hub_record{c.entity, c.record_id, std::move(base->fields), false, 0};
+}
+
+// A pushed change left the outbox: its record's shadow goes when nothing else is pending for
+// it; otherwise an applied change becomes part of the hub's copy that the rest sits on.
+template <class Store, class Transport, class Clock>
+void basic_replica<Store, Transport, Clock>::settle_shadow(transaction& tx, const change& c,
+                                                           bool applied) {
+    if (tx.pending_for(c.entity, c.record_id).empty()) {
+        tx.erase_shadow(c.entity, c.record_id);
+        return;
+    }
+    if (!applied)
+        return;
+    if (auto sh = tx.shadow(c.entity, c.record_id)) {
+        std::optional<record> base;
+        if (!sh->deleted)
+            base = record{sh->id, sh->fields};
+        detail::apply_change(base, c);
+        sh->deleted = !base.has_value();
+        sh->fields = base ? std::move(base->fields) : boost::json::object{};
+        tx.put_shadow(*sh);
     }
 }
 
