@@ -156,6 +156,23 @@ TEMPLATE_TEST_CASE("hub: a record written as its replica sent it is not pulled b
         CHECK(r.rows[0].fields.at("Status") == "B");
         CHECK(r.rows[0].fields.at("Owner") == "Ann");
     }
+    SECTION("a merged change between two echoes comes back; the echoes around it do not") {
+        REQUIRE(w.hub.sync(push_request(2, {make_change(2, 6, operation::update, "Case", guid(2),
+                                                        stamp_at(500, 2), obj{{"Status", "B"}})})));
+        const auto r = w.round( // sequences 7 (echo), 8 (merged), 9 (echo)
+            {make_change(1, 1, operation::update, "Case", guid(1), stamp_at(100, 1),
+                         obj{{"Status", "Open"}}),
+             make_change(1, 2, operation::update, "Case", guid(2), stamp_at(101, 1),
+                         obj{{"Status", "A"}, {"Owner", "Ann"}}),
+             make_change(1, 3, operation::update, "Case", guid(3), stamp_at(102, 1),
+                         obj{{"Status", "Open"}})},
+            6);
+        CHECK(echo_flags(r) == std::vector<bool>{true, false, true});
+        REQUIRE(ids_of(r.rows) == std::vector<std::string>{guid(2)});
+        CHECK(r.rows[0].seq == 8);
+        CHECK(r.rows[0].fields.at("Owner") == "Ann");
+        CHECK(r.cursor == 9);
+    }
     SECTION("a rejected or superseded change writes nothing and a replay is not an echo") {
         const change c = make_change(1, 1, operation::update, "Case", guid(1), stamp_at(100, 1),
                                      obj{{"Status", "Open"}});

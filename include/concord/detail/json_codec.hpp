@@ -18,6 +18,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 // Storage formats, not the wire protocol: short keys, stable once written (a store's format
 // version changes when they do). Decoding failures mean a damaged store: they throw
@@ -89,6 +90,17 @@ inline change decode_change(const boost::json::object& o) {
     c.record_id = str(o, "i");
     c.at = to_stamp(o, "a");
     c.fields = obj(o, "f");
+    return c;
+}
+
+// As above, moving the fields out of `o` instead of copying them.
+inline change decode_change(boost::json::object&& o) {
+    auto it = o.find("f");
+    if (it == o.end() || !it->value().is_object())
+        corrupt("'f' is not an object");
+    boost::json::object fields = std::move(it->value().get_object());
+    change c = decode_change(std::as_const(o)); // copies the now empty "f"
+    c.fields = std::move(fields);
     return c;
 }
 

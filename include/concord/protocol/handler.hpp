@@ -182,7 +182,8 @@ private:
         return r;
     }
 
-    static change to_change(const query& q) {
+    // Takes `q`'s values (a sync round moves them; an online write copies its query).
+    static change to_change(query q) {
         change c;
         c.op = q.type == operation_type::insert   ? operation::insert
                : q.type == operation_type::update ? operation::update
@@ -191,7 +192,7 @@ private:
         c.record_id = q.type == operation_type::insert
                           ? (q.record_id.empty() ? new_guid() : q.record_id)
                           : *q.where_id;
-        c.fields = q.values;
+        c.fields = std::move(q.values);
         if (q.sync) {
             c.id = q.sync->id;
             c.at = q.sync->at;
@@ -205,7 +206,7 @@ private:
     }
 
     // One sync round; `batch_sync` receives the batch-level answer (the schema, when it changed).
-    result<stamp> run_sync(const batch_request& b, std::string_view credentials,
+    result<stamp> run_sync(batch_request& b, std::string_view credentials,
                            boost::json::array& results, boost::json::object& batch_sync) {
         sync_request req;
         req.replica = *b.replica;
@@ -239,7 +240,7 @@ private:
                               "items[" + std::to_string(i) +
                                   "]: a synced batch needs concordSync on every write"));
             } else {
-                req.push.push_back(to_change(*it.q));
+                req.push.push_back(to_change(std::move(*b.items[i].q)));
                 push_items.push_back(i);
             }
         }

@@ -480,6 +480,7 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
         return error(errc::body_too_large, "items: " + std::to_string(items->get_array().size()) +
                                                " queries; the limit is " +
                                                std::to_string(lim.max_items));
+    b.items.reserve(items->get_array().size()); // an item is large: no moves while growing
     if (const boost::json::value* c = find(o, "continueIfError"))
         b.continue_if_error = c->is_bool() && c->get_bool();
     if (const boost::json::value* ext = find(o, "concordSync"); ext != nullptr && !ext->is_null()) {

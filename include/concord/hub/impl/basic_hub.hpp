@@ -216,13 +216,19 @@ template <class Store, class Access, class Clock, class Resolver>
 change_page basic_hub<Store, Access, Clock, Resolver>::changes_after(
     transaction& tx, std::uint64_t after, std::size_t limit,
     const std::vector<std::string>& entities, std::span<const std::uint64_t> skip) {
+    skip = skip.subspan(
+        static_cast<std::size_t>(std::upper_bound(skip.begin(), skip.end(), after) - skip.begin()));
+    // Echoes right after the cursor: a sequence is one write's, so no other row can hold
+    // theirs. The page starts past them, and a round that wrote all the log holds reads nothing.
+    std::size_t echoes = 0;
+    while (echoes < skip.size() && skip[echoes] == after + 1)
+        after = skip[echoes++];
+    skip = skip.subspan(echoes);
     if (skip.empty())
         return tx.changes_after(after, limit, entities);
     if constexpr (skips_changes<Store>) {
         return tx.changes_after(after, limit, entities, skip);
     } else {
-        skip = skip.subspan(static_cast<std::size_t>(
-            std::upper_bound(skip.begin(), skip.end(), after) - skip.begin()));
         change_page page = tx.changes_after(after, limit + skip.size(), entities);
         std::vector<hub_record> kept;
         kept.reserve(std::min(limit, page.rows.size()));
