@@ -15,6 +15,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -88,6 +89,19 @@ struct world {
         REQUIRE(r);
         return r->fields;
     }
+    /// Nothing pending for `ids` any more: no shadow left, each as the hub has it.
+    void check_settled(std::initializer_list<std::string> ids) {
+        for (const std::string& id : ids) {
+            CHECK_FALSE(shadow(id));
+            CHECK(local(id) == hub(id));
+        }
+    }
+    /// Two cases, created and synced.
+    std::vector<std::string> two_synced_cases() {
+        std::vector<std::string> ids{insert("CS-1"), insert("CS-2")};
+        sync();
+        return ids;
+    }
 };
 
 } // namespace
@@ -102,10 +116,7 @@ TEMPLATE_TEST_CASE("replica: a round the hub applied whole empties the outbox an
     sync_summary s = t.sync();
     CHECK(s.pushed == 3);
     CHECK(s.applied == 3);
-    for (const std::string& id : {x, y, z}) {
-        CHECK_FALSE(t.shadow(id));
-        CHECK(t.local(id) == t.hub(id));
-    }
+    t.check_settled({x, y, z});
 
     t.w.clock.advance(1000);
     REQUIRE(t.a->update("Case", x, obj{{"Status", "Open"}}));
@@ -119,10 +130,7 @@ TEMPLATE_TEST_CASE("replica: a round the hub applied whole empties the outbox an
     CHECK(s.logged == 0);
     CHECK(t.a->pending().empty());
     CHECK(t.a->store().begin().outbox_size() == 0);
-    for (const std::string& id : {x, y, z}) {
-        CHECK_FALSE(t.shadow(id));
-        CHECK(t.local(id) == t.hub(id));
-    }
+    t.check_settled({x, y, z});
     CHECK(t.hub(x).at("Owner") == "Ann");
     CHECK(t.hub(y).at("Status") == "Closed");
 }
@@ -131,9 +139,9 @@ TEMPLATE_TEST_CASE("replica: writes made while a round is in flight stay pending
                    "applied changes",
                    "[replica][sync]", in_memory, on_sqlite) {
     world<TestType> t;
-    const std::string x = t.insert("CS-1");
-    const std::string y = t.insert("CS-2");
-    t.sync();
+    const auto ids = t.two_synced_cases();
+    const std::string& x = ids[0];
+    const std::string& y = ids[1];
     t.w.clock.advance(1000);
     REQUIRE(t.a->update("Case", x, obj{{"Status", "Open"}}));
     REQUIRE(t.a->update("Case", y, obj{{"Status", "Open"}}));
@@ -167,10 +175,7 @@ TEMPLATE_TEST_CASE("replica: writes made while a round is in flight stay pending
 
     t.sync();
     CHECK(t.a->pending().empty());
-    for (const std::string& id : {x, y, later}) {
-        CHECK_FALSE(t.shadow(id));
-        CHECK(t.local(id) == t.hub(id));
-    }
+    t.check_settled({x, y, later});
 }
 
 TEMPLATE_TEST_CASE("replica: a change reverted while its round was in flight ends as the hub "
