@@ -586,6 +586,8 @@ bool basic_replica<Store, Transport, Clock>::settle_in_bulk(transaction& tx, rep
     if constexpr (!drops_in_bulk<Store>) {
         return false;
     } else {
+        if (req.push.empty())
+            return true; // a pull page: nothing to settle, no statement to run
         for (const outcome& o : resp.outcomes)
             if (o.kind != outcome_kind::applied && o.kind != outcome_kind::duplicate)
                 return false;
