@@ -625,3 +625,45 @@ TEST_CASE("http: a client that stalls mid-request is dropped after request_timeo
     CHECK(hub_has_number(hub, "CS-LATER"));
     server.stop();
 }
+
+TEST_CASE("http: a body that arrives in pieces is read whole, and the next request behind it too",
+          "[http]") {
+    memory_hub_t hub(hub_options{helpdesk()});
+    http_server<memory_hub_t> server(hub, http_server_options{});
+    server.start();
+
+    // The server reads a body of known length straight from the socket: its first bytes come
+    // with the header, the rest (well over one 64 KiB read) later, and the bytes after it are
+    // the next request's.
+    const auto request = [](const std::string& number, const char* connection) {
+        const std::string body =
+            boost::json::serialize(
+                obj{{"items", boost::json::array{insert_query("Case", case_columns(number))}}}) +
+            std::string(200'000, ' ');
+        return "POST " + batch_path +
+               " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: " +
+               connection + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+               body;
+    };
+    const std::string first = request("CS-PIECES", "keep-alive");
+    const std::string second = request("CS-BEHIND", "close");
+    const std::size_t header_end = first.find("\r\n\r\n") + 4;
+
+    raw_connection c(server.port());
+    REQUIRE(c.connected());
+    REQUIRE(c.send(first.substr(0, header_end + 10)));
+    std::this_thread::sleep_for(50ms);
+    REQUIRE(c.send(first.substr(header_end + 10, 100'000)));
+    std::this_thread::sleep_for(50ms);
+    REQUIRE(c.send(first.substr(header_end + 10 + 100'000) + second));
+    const auto closing = c.wait_closed(5s);
+    CHECK(closing.closed);
+    std::size_t answers = 0;
+    for (std::size_t at = closing.received.find("HTTP/1.1 200"); at != std::string::npos;
+         at = closing.received.find("HTTP/1.1 200", at + 1))
+        ++answers;
+    CHECK(answers == 2);
+    CHECK(hub_has_number(hub, "CS-PIECES"));
+    CHECK(hub_has_number(hub, "CS-BEHIND"));
+    server.stop();
+}

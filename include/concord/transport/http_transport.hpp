@@ -7,6 +7,7 @@
 #define CONCORD_TRANSPORT_HTTP_TRANSPORT_HPP
 
 #include <concord/concepts/transport.hpp>
+#include <concord/detail/http_body.hpp>
 #include <concord/model/schema.hpp>
 #include <concord/protocol/client.hpp>
 #include <concord/server/detail/auth_http.hpp>
@@ -15,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -487,9 +489,16 @@ private:
                              "sending to the hub: " + ec.message());
             http::response_parser<http::string_body> parser;
             parser.body_limit(std::size_t{1} << 31);
-            http::async_read(stream, buffer, parser,
-                             [&](boost::system::error_code e, std::size_t) { ec = e; });
+            const auto done = [&](boost::system::error_code e, std::size_t) { ec = e; };
+            http::async_read_header(stream, buffer, parser, done);
             run();
+            if (!ec && detail::body_of_known_length(parser)) {
+                boost::asio::async_read(stream, detail::start_body(parser, buffer), done);
+                run();
+            } else if (!ec) {
+                http::async_read(stream, buffer, parser, done);
+                run();
+            }
             if (ec)
                 return error(ec == boost::beast::error::timeout ? errc::timeout
                                                                 : errc::transport_failed,

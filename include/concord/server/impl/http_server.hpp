@@ -6,10 +6,12 @@
 #ifndef CONCORD_SERVER_IMPL_HTTP_SERVER_HPP
 #define CONCORD_SERVER_IMPL_HTTP_SERVER_HPP
 
+#include <concord/detail/http_body.hpp>
 #include <concord/server/detail/auth_http.hpp>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/strand.hpp>
@@ -211,8 +213,14 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
         parser.header_limit(64 * 1024);
         boost::beast::get_lowest_layer(stream).expires_after(options_.request_timeout);
         boost::system::error_code ec;
-        co_await http::async_read(stream, buffer, parser,
-                                  net::redirect_error(net::use_awaitable, ec));
+        co_await http::async_read_header(stream, buffer, parser,
+                                         net::redirect_error(net::use_awaitable, ec));
+        if (!ec && detail::body_of_known_length(parser))
+            co_await net::async_read(stream, detail::start_body(parser, buffer),
+                                     net::redirect_error(net::use_awaitable, ec));
+        else if (!ec)
+            co_await http::async_read(stream, buffer, parser,
+                                      net::redirect_error(net::use_awaitable, ec));
         if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
             ec == boost::beast::error::timeout)
             break;
