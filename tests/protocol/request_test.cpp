@@ -933,3 +933,78 @@ TEST_CASE("dataservice: contract_name strips the namespace and the assembly", "[
     CHECK(contract_name("Terrasoft.Nui.ServiceModel.InsertQuery").empty());
     CHECK(contract_name(", Terrasoft.Nui.ServiceModel").empty());
 }
+
+TEST_CASE("request: a batch of thousands of items decodes as each of its items alone",
+          "[protocol]") {
+    // Above detail::items_in_parallel items, the second half is decoded on another thread.
+    REQUIRE(protocol::detail::items_in_parallel < 2500);
+    js::array items;
+    for (std::size_t i = 0; i < 2500; ++i) {
+        const std::string n = std::to_string(i);
+        switch (i % 5) {
+        case 0: { // an insert with a queryId
+            js::object ins = insert_case();
+            ins["columnValues"].as_object()["items"].as_object()["Number"] = param(1, js::string("C-" + n));
+            ins["queryId"] = "q-" + n;
+            items.push_back(std::move(ins));
+            break;
+        }
+        case 1: { // a synced update
+            js::object up = query_item("UpdateQuery", "Case");
+            up["columnValues"] = column_values({{"Status", param(1, js::string("Open " + n))}});
+            up["filters"] = id_filter(i % 2 ? id_a : id_b);
+            up["concordSync"] = js::object{{"changeId", replica_hex + ":" + std::to_string(i + 1)},
+                                           {"stamp", stamp_text}};
+            items.push_back(std::move(up));
+            break;
+        }
+        case 2: // a select with a filter
+            items.push_back(select_where(compare("Number", 3, 1, ("C-" + n).c_str())));
+            break;
+        case 3: { // an unknown column: this item fails
+            js::object bad = insert_case();
+            bad["columnValues"].as_object()["items"].as_object()["Colour"] = param(1, n.c_str());
+            items.push_back(std::move(bad));
+            break;
+        }
+        default: // not a query object
+            items.push_back(static_cast<std::int64_t>(i));
+        }
+    }
+    const auto whole = parse(batch(items));
+    REQUIRE(whole);
+    REQUIRE(whole->items.size() == items.size());
+    const std::string first = "items[0]";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        INFO("item " << i);
+        const auto alone = parse(batch({items[i]}));
+        REQUIRE(alone);
+        const item& a = alone->items.at(0);
+        const item& w = whole->items[i];
+        CHECK(w.query_id == a.query_id);
+        REQUIRE(w.err.has_value() == a.err.has_value());
+        if (a.err) {
+            CHECK(w.err->code == a.err->code);
+            CHECK(w.err->field == a.err->field);
+            std::string message = a.err->message; // alone, the item is items[0]
+            REQUIRE(message.rfind(first, 0) == 0);
+            message.replace(0, first.size(), "items[" + std::to_string(i) + "]");
+            CHECK(w.err->message == message);
+            continue;
+        }
+        REQUIRE(w.q);
+        CHECK(w.q->type == a.q->type);
+        CHECK(w.q->entity == a.q->entity);
+        CHECK(w.q->values == a.q->values);
+        CHECK(w.q->where == a.q->where);
+        CHECK(w.q->where_id == a.q->where_id);
+        CHECK(w.q->all_columns == a.q->all_columns);
+        CHECK(w.q->sync.has_value() == a.q->sync.has_value());
+        if (a.q->sync) {
+            CHECK(w.q->sync->id == a.q->sync->id);
+            CHECK(w.q->sync->at == a.q->sync->at);
+        }
+    }
+    CHECK(whole->items[4].err);
+    CHECK(whole->items[2498].err->message.find("items[2498].columnValues.items.Colour") == 0);
+}

@@ -31,15 +31,17 @@ struct answer {
 
 namespace detail {
 
-inline boost::json::object error_info(const error& e) {
-    return {{"errorCode", error_name(e.code)},
-            {"message", e.message},
-            {"concordCode", e.code.value()},
-            {"field", e.field}};
+// `sp` allocates the answer's values (the handler gives one arena to a whole answer).
+inline boost::json::object error_info(const error& e, boost::json::storage_ptr sp = {}) {
+    return boost::json::object({{"errorCode", error_name(e.code)},
+                                {"message", e.message},
+                                {"concordCode", e.code.value()},
+                                {"field", e.field}},
+                               std::move(sp));
 }
 
-inline boost::json::object values_of(const hub_record& h) {
-    boost::json::object o;
+inline boost::json::object values_of(const hub_record& h, boost::json::storage_ptr sp = {}) {
+    boost::json::object o(std::move(sp));
     o.reserve(h.fields.size() + 1);
     o["Id"] = h.id;
     for (const auto& f : h.fields)
@@ -49,8 +51,8 @@ inline boost::json::object values_of(const hub_record& h) {
 
 // Members at their default (reason none, code 0, empty texts, false, {}) are left out: most of
 // a big round's outcomes are a plain `applied`, two members each.
-inline boost::json::object encode_outcome(const outcome& o) {
-    boost::json::object x{{"changeId", to_string(o.change)}, {"outcome", to_string(o.kind)}};
+inline boost::json::object encode_outcome(const outcome& o, boost::json::storage_ptr sp = {}) {
+    boost::json::object x({{"changeId", to_string(o.change)}, {"outcome", to_string(o.kind)}}, sp);
     if (o.reason != reject_reason::none)
         x["reason"] = to_string(o.reason);
     if (o.code)
@@ -66,22 +68,26 @@ inline boost::json::object encode_outcome(const outcome& o) {
     if (o.echo_omitted)
         x["echoOmitted"] = true;
     if (o.hub_copy) {
-        boost::json::object h = values_of(*o.hub_copy);
-        x["hubCopy"] = boost::json::object{
-            {"values", std::move(h)}, {"deleted", o.hub_copy->deleted}, {"seq", o.hub_copy->seq}};
+        boost::json::object h = values_of(*o.hub_copy, sp);
+        x["hubCopy"] = boost::json::object(
+            {{"values", std::move(h)}, {"deleted", o.hub_copy->deleted}, {"seq", o.hub_copy->seq}},
+            sp);
     }
     return x;
 }
 
-inline boost::json::object write_result(const outcome& o, const boost::json::value& query_id) {
+inline boost::json::object write_result(const outcome& o, const boost::json::value& query_id,
+                                        boost::json::storage_ptr sp = {}) {
     const bool ok = o.kind != outcome_kind::rejected;
-    boost::json::object r{
-        {"id", o.record_id},
-        {"rowsAffected", o.kind == outcome_kind::applied || o.kind == outcome_kind::merged ? 1 : 0},
-        {"nextPrcElReady", false},
-        {"success", ok}};
+    boost::json::object r(
+        {{"id", o.record_id},
+         {"rowsAffected",
+          o.kind == outcome_kind::applied || o.kind == outcome_kind::merged ? 1 : 0},
+         {"nextPrcElReady", false},
+         {"success", ok}},
+        sp);
     if (!ok)
-        r["errorInfo"] = error_info(error(o.code, o.message, o.field));
+        r["errorInfo"] = error_info(error(o.code, o.message, o.field), sp);
     if (!query_id.is_null())
         r["queryId"] = query_id;
     return r;
@@ -129,10 +135,13 @@ public:
         auto req = parse_request(body, contract, *s, limits_);
         if (!req)
             return failure(400, req.error());
-        boost::json::array results;
+        // The answer is built, serialised and dropped together: one arena for its values.
+        const boost::json::storage_ptr sp =
+            boost::json::make_shared_resource<boost::json::monotonic_resource>();
+        boost::json::array results(sp);
         results.resize(req->items.size());
         std::optional<stamp> hub_time; // a sync round answers the time its response was made
-        boost::json::object sync;
+        boost::json::object sync(sp);
         if (req->replica) {
             auto r = run_sync(*req, credentials, results, sync);
             if (!r)
@@ -145,7 +154,7 @@ public:
         bool has_errors = false;
         for (const auto& r : results)
             has_errors = has_errors || !r.as_object().at("success").as_bool();
-        boost::json::object out;
+        boost::json::object out(sp);
         if (contract == "BatchQuery") {
             out["queryResults"] = std::move(results);
             out["hasErrors"] = has_errors;
@@ -172,11 +181,13 @@ private:
         return answer{status, boost::json::serialize(out)};
     }
 
-    static boost::json::object item_failure(const item& it, const error& e) {
-        boost::json::object r{{"rowsAffected", 0},
-                              {"nextPrcElReady", false},
-                              {"success", false},
-                              {"errorInfo", detail::error_info(e)}};
+    static boost::json::object item_failure(const item& it, const error& e,
+                                            boost::json::storage_ptr sp = {}) {
+        boost::json::object r({{"rowsAffected", 0},
+                               {"nextPrcElReady", false},
+                               {"success", false},
+                               {"errorInfo", detail::error_info(e, sp)}},
+                              sp);
         if (!it.query_id.is_null())
             r["queryId"] = it.query_id;
         return r;
@@ -206,8 +217,10 @@ private:
     }
 
     // One sync round; `batch_sync` receives the batch-level answer (the schema, when it changed).
+    // The answer's values are made on `results`' storage.
     result<stamp> run_sync(batch_request& b, std::string_view credentials,
                            boost::json::array& results, boost::json::object& batch_sync) {
+        const boost::json::storage_ptr& sp = results.storage();
         sync_request req;
         req.replica = *b.replica;
         req.acknowledged = b.acknowledged;
@@ -218,7 +231,7 @@ private:
         for (std::size_t i = 0; i < b.items.size(); ++i) {
             const item& it = b.items[i];
             if (it.err) {
-                results[i] = item_failure(it, *it.err);
+                results[i] = item_failure(it, *it.err, sp);
             } else if (it.q->type == operation_type::select) {
                 if (it.q->pull_after) {
                     if (!req.pull)
@@ -254,32 +267,33 @@ private:
         for (std::size_t k = 0; k < push_items.size(); ++k) {
             const item& it = b.items[push_items[k]];
             const outcome& o = resp->outcomes[k];
-            boost::json::object r = detail::write_result(o, it.query_id);
-            r["concordSync"] = detail::encode_outcome(o);
+            boost::json::object r = detail::write_result(o, it.query_id, sp);
+            r["concordSync"] = detail::encode_outcome(o, sp);
             results[push_items[k]] = std::move(r);
         }
         for (std::size_t i : pull_items) {
             const item& it = b.items[i];
-            boost::json::array rows;
+            boost::json::array rows(sp);
             for (const hub_record& h : resp->rows)
                 if (h.entity == it.q->entity) {
-                    boost::json::object row = detail::values_of(h);
+                    boost::json::object row = detail::values_of(h, sp);
                     if (h.deleted)
                         row["concordDeleted"] = true;
                     rows.push_back(std::move(row));
                 }
             const std::size_t n = rows.size();
-            boost::json::object sync{
-                {"cursor", resp->cursor}, {"more", resp->more}, {"latest", resp->latest}};
+            boost::json::object sync(
+                {{"cursor", resp->cursor}, {"more", resp->more}, {"latest", resp->latest}}, sp);
             if (!resp->scope.empty())
                 sync["scope"] = resp->scope;
             if (resp->resync)
                 sync["resync"] = true;
-            boost::json::object r{{"rows", std::move(rows)},
-                                  {"rowsAffected", n},
-                                  {"nextPrcElReady", false},
-                                  {"success", true},
-                                  {"concordSync", std::move(sync)}};
+            boost::json::object r({{"rows", std::move(rows)},
+                                   {"rowsAffected", n},
+                                   {"nextPrcElReady", false},
+                                   {"success", true},
+                                   {"concordSync", std::move(sync)}},
+                                  sp);
             if (!it.query_id.is_null())
                 r["queryId"] = it.query_id;
             results[i] = std::move(r);

@@ -14,9 +14,14 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <charconv>
+#include <exception>
+#include <future>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -436,6 +441,36 @@ inline result<query> parse_query(const boost::json::object& o, std::string_view 
     return q;
 }
 
+// The arena a request is parsed into: a monotonic resource that can be shared by two threads
+// while they decode items (a copy of a parsed value is made on its storage). Allocations are
+// serialised only while `shared` is set, so that the parse itself runs at the arena's speed.
+// `make_shared_resource` keeps it inside its own object: the constructor tells where.
+class request_arena final : public boost::json::memory_resource {
+public:
+    explicit request_arena(request_arena*& self) noexcept { self = this; }
+
+    void share(bool on) noexcept { shared_.store(on, std::memory_order_relaxed); }
+
+private:
+    void* do_allocate(std::size_t n, std::size_t align) override {
+        if (!shared_.load(std::memory_order_relaxed))
+            return arena_.allocate(n, align);
+        std::lock_guard lock(mutex_);
+        return arena_.allocate(n, align);
+    }
+    void do_deallocate(void*, std::size_t, std::size_t) override {} // freed all at once
+    bool do_is_equal(const memory_resource& o) const noexcept override { return this == &o; }
+
+    boost::json::monotonic_resource arena_;
+    std::mutex mutex_;
+    // Set and reset by the parsing thread before it starts and after it joins the other one.
+    std::atomic<bool> shared_{false};
+};
+
+// Items from which a batch is decoded on two threads: below it, a thread's start costs more
+// than half the work saves.
+inline constexpr std::size_t items_in_parallel = 1000;
+
 } // namespace detail
 
 /** Decodes a request body for `contract` ("BatchQuery", "InsertQuery", …).
@@ -449,8 +484,10 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
                                            const schema& s, const limits& lim = {}) {
     // Parsed into an arena, freed at once: what the request keeps is copied out of it (a
     // copy made from an arena value may share the arena, which then lives as long as it).
-    auto v =
-        parse_json(body, lim, boost::json::make_shared_resource<boost::json::monotonic_resource>());
+    detail::request_arena* arena = nullptr;
+    const boost::json::storage_ptr sp =
+        boost::json::make_shared_resource<detail::request_arena>(arena);
+    auto v = parse_json(body, lim, sp);
     if (!v)
         return v.error();
     if (!v->is_object())
@@ -467,10 +504,10 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
             x.q = std::move(*q);
         else
             x.err = q.error();
-        b.items.push_back(std::move(x));
+        return x;
     };
     if (contract != "BatchQuery") {
-        decode_item(o, contract, "request");
+        b.items.push_back(decode_item(o, contract, "request"));
         return b;
     }
     const boost::json::value* items = find(o, "items");
@@ -480,7 +517,6 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
         return error(errc::body_too_large, "items: " + std::to_string(items->get_array().size()) +
                                                " queries; the limit is " +
                                                std::to_string(lim.max_items));
-    b.items.reserve(items->get_array().size()); // an item is large: no moves while growing
     if (const boost::json::value* c = find(o, "continueIfError"))
         b.continue_if_error = c->is_bool() && c->get_bool();
     if (const boost::json::value* ext = find(o, "concordSync"); ext != nullptr && !ext->is_null()) {
@@ -507,32 +543,56 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
             b.schema_version = std::string(sv->get_string());
         }
     }
-    std::size_t i = 0;
-    for (const auto& it : items->get_array()) {
-        const std::string where = detail::at_item(i++);
+    const boost::json::array& list = items->get_array();
+    auto decode_at = [&](std::size_t i) {
+        const boost::json::value& it = list[i];
+        const std::string where = detail::at_item(i);
+        item x;
         if (!it.is_object()) {
-            item x;
             x.err = error(errc::invalid_request, where + ": expected a query object");
-            b.items.push_back(std::move(x));
-            continue;
+            return x;
         }
         const auto& io = it.get_object();
         const boost::json::value* t = find(io, "__type");
         std::string_view c =
             t && t->is_string() ? contract_name(t->get_string()) : std::string_view{};
         if (c.empty()) {
-            item x;
             if (const boost::json::value* qid = find(io, "queryId"))
                 x.query_id = *qid;
             x.err = error(
                 errc::unknown_type,
                 where + ".__type: " + (t ? boost::json::serialize(*t) : std::string("missing")) +
                     " is not a DataService query type");
-            b.items.push_back(std::move(x));
-            continue;
+            return x;
         }
-        decode_item(io, c, where);
+        return decode_item(io, c, where);
+    };
+    auto decode_range = [&](std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i < to; ++i)
+            b.items[i] = decode_at(i);
+    };
+    b.items.resize(list.size());
+    // Items are independent: a large batch (a sync round of thousands of changes) decodes its
+    // second half on another thread meanwhile. Each thread writes its own items.
+    std::future<void> second;
+    if (list.size() >= detail::items_in_parallel) {
+        arena->share(true);
+        try {
+            second = std::async(std::launch::async, decode_range, list.size() / 2, list.size());
+        } catch (const std::system_error&) { // no thread to be had: all of it here
+        }
     }
+    const std::size_t mine = second.valid() ? list.size() / 2 : list.size();
+    try {
+        decode_range(0, mine);
+    } catch (...) {
+        if (second.valid())
+            second.wait(); // it uses this frame
+        throw;
+    }
+    if (second.valid())
+        second.get(); // rethrows what the other thread threw (bad_alloc)
+    arena->share(false);
     return b;
 }
 
