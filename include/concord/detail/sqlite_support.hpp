@@ -246,6 +246,13 @@ public:
     SQLite::Database& db() noexcept { return *db_; }
     const std::string& path() const noexcept { return path_; }
 
+    // Whether the file is in WAL mode (never an in-memory or temporary database): another
+    // connection to the same path then reads beside this one's write transaction.
+    bool in_wal() {
+        return guard(path_ + ": reading the journal mode",
+                     [&] { return db_->execAndGet("PRAGMA journal_mode").getString() == "wal"; });
+    }
+
     // The cached statement for `sql`, reset and with its bindings cleared.
     statement& stmt(const std::string& sql) {
         auto it = cache_.find(sql);

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <initializer_list>
 #include <limits>
 #include <map>
@@ -29,6 +30,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -56,8 +58,10 @@ namespace concord {
     written at commit in row order (new records last, appended in sequence order), so a batch
     walks the table once, in order; their log entries move in batches. `prefetch` reads a
     batch's records in `Id` order, a hundred per statement, before the hub needs them, and
-    learns their rows. The store `patches_records`: when the hub judges changes by their
-    stamps alone, only the bookkeeping columns are read ahead (no data column becomes a JSON
+    learns their rows; from a thousand records on a WAL file, a second connection reads half
+    of them on another thread meanwhile (it sees what the transaction saw when it began: no
+    other writer can commit in between). The store `patches_records`: when the hub judges changes by
+   their stamps alone, only the bookkeeping columns are read ahead (no data column becomes a JSON
     value) and a record is rewritten as an update of the columns that changed. Bound text is
     not copied (SQLite reads it where it lies) and the connection runs without SQLite's own
     mutex: the store's mutex already serialises it.
@@ -97,10 +101,17 @@ private:
     // statement when moving them: a statement's start and reset cost as much as a lookup.
     static constexpr int ids_ahead = 100;
     static constexpr int log_batch = 100;
+    // Records read ahead from which half are read on a second connection, on another thread.
+    static constexpr std::size_t ahead_in_parallel = 1000;
     struct data {
-        data(const std::string& path, const sqlite_options& o) : conn(path, o) {}
+        data(const std::string& path, const sqlite_options& o) : conn(path, o), options(o) {}
         std::mutex mutex;
         detail::sqlite::connection conn;
+        sqlite_options options;
+        // A file in WAL mode: a second connection reads beside the writer's transaction,
+        // seeing what it saw when it began (no other writer can commit meanwhile).
+        bool reads_beside = false;
+        std::unique_ptr<detail::sqlite::connection> reader; // opened by the first use
         std::unordered_map<std::string, table, detail::string_hash, std::equal_to<>> tables;
         std::vector<std::string> names; // entity names, in schema order
     };
@@ -216,12 +227,6 @@ public:
         const bool with_fields = what == read_ahead::records;
         // By table, then id: each table's id index, in order. An id's first eight bytes, read as
         // one big-endian number, order ids as the text does, for a fraction of the cost.
-        struct key {
-            const table* t;
-            std::uint64_t head;
-            std::string_view id;
-            bool operator==(const key& o) const { return t == o.t && id == o.id; }
-        };
         std::vector<key> keys;
         keys.reserve(changes.size());
         for (const change& c : changes)
@@ -240,40 +245,92 @@ public:
         });
         keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
         records_.reserve(records_.size() + keys.size());
+        for (const key& k : keys) // found or not, where they lie is known now
+            records_.try_emplace(record_key(k.t->name, k.id)).first->second.placed = true;
+        // None of these records was written by this transaction (those are in records_
+        // already), so what the second connection reads is what this one would.
+        auto place = [&](row_ahead&& r) {
+            entry* e = known(r.rec.entity, r.rec.id);
+            if (e == nullptr)
+                return; // cannot happen: the row matched one of the ids bound
+            e->row = r.row;
+            e->seq = r.seq;
+            e->ahead = std::move(r.rec);
+            e->stamps_only = !with_fields;
+        };
         // The batch's records live and die together: their fields share one arena (kept alive
         // by whichever record outlives the others), which spares a free per value.
         const boost::json::storage_ptr arena =
-            boost::json::make_shared_resource<boost::json::monotonic_resource>();
+            with_fields ? boost::json::make_shared_resource<boost::json::monotonic_resource>()
+                        : boost::json::storage_ptr();
         detail::sqlite::guard("reading records ahead", [&] {
-            // One statement per `ids_ahead` ids of an entity (parameters left unbound are
-            // NULL and match nothing): a statement's start and reset cost as much as a lookup.
-            for (std::size_t i = 0; i < keys.size();) {
-                const table& t = *keys[i].t;
-                const std::string_view entity = t.name;
-                auto& s = d_->conn.stmt(with_fields ? t.select_some : t.stamps_some);
-                int at = 0;
-                for (; i < keys.size() && keys[i].t == &t && at < ids_ahead; ++i) {
-                    s.bind_ref(++at, keys[i].id);
-                    records_.try_emplace(record_key(entity, keys[i].id)).first->second.placed =
-                        true;
-                }
-                while (s.step()) {
-                    const auto* id = sqlite3_column_text(s.handle(), 0);
-                    entry* e =
-                        known(entity, std::string_view(reinterpret_cast<const char*>(id),
-                                                       static_cast<std::size_t>(
-                                                           sqlite3_column_bytes(s.handle(), 0))));
-                    if (e == nullptr)
-                        continue; // cannot happen: the row matched one of the ids bound
-                    e->row = sqlite3_column_int64(s.handle(), 4);
-                    e->seq = static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1));
-                    e->ahead = read_row(t, s.handle(), with_fields, arena);
-                    e->stamps_only = !with_fields;
+            // Many records: the second half is read on another thread and connection meanwhile.
+            std::size_t mine = keys.size();
+            std::future<std::vector<row_ahead>> other;
+            if (keys.size() >= ahead_in_parallel && d_->reads_beside) {
+                const std::span<const key> rest = std::span<const key>(keys).subspan(mine / 2);
+                try {
+                    other = std::async(std::launch::async, [this, rest, with_fields] {
+                        return read_beside(rest, with_fields);
+                    });
+                    mine /= 2;
+                } catch (const std::system_error&) { // no thread to be had: all of it here
                 }
             }
+            read_keys(d_->conn, std::span<const key>(keys).first(mine), with_fields, arena, place);
+            if (other.valid())
+                for (row_ahead& r : other.get())
+                    place(std::move(r));
         });
     }
 
+private:
+    // A record to read ahead: its table, its id and the id's first eight bytes, big-endian.
+    struct key {
+        const table* t;
+        std::uint64_t head;
+        std::string_view id;
+        bool operator==(const key& o) const { return t == o.t && id == o.id; }
+    };
+    struct row_ahead {
+        std::int64_t row;
+        std::uint64_t seq;
+        stored_record rec;
+    };
+
+    // Reads the records of `keys` (sorted by table) on `conn`, `ids_ahead` per statement, and
+    // hands each one found to `found(row_ahead&&)`.
+    template <class Found>
+    static void read_keys(detail::sqlite::connection& conn, std::span<const key> keys,
+                          bool with_fields, const boost::json::storage_ptr& arena, Found&& found) {
+        for (std::size_t i = 0; i < keys.size();) {
+            const table& t = *keys[i].t;
+            // Parameters left unbound are NULL and match nothing.
+            auto& s = conn.stmt(with_fields ? t.select_some : t.stamps_some);
+            for (int at = 0; i < keys.size() && keys[i].t == &t && at < ids_ahead; ++i)
+                s.bind_ref(++at, keys[i].id);
+            while (s.step())
+                found(row_ahead{sqlite3_column_int64(s.handle(), 4),
+                                static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1)),
+                                read_row(t, s.handle(), with_fields, arena)});
+            s.reset(); // no read transaction left open: it would hold back checkpoints
+        }
+    }
+
+    // `read_keys` on the second connection (opened on first use), with an arena of its own.
+    std::vector<row_ahead> read_beside(std::span<const key> keys, bool with_fields) {
+        if (!d_->reader)
+            d_->reader = std::make_unique<detail::sqlite::connection>(d_->conn.path(), d_->options);
+        std::vector<row_ahead> out;
+        out.reserve(keys.size());
+        read_keys(*d_->reader, keys, with_fields,
+                  with_fields ? boost::json::make_shared_resource<boost::json::monotonic_resource>()
+                              : boost::json::storage_ptr(),
+                  [&](row_ahead&& r) { out.push_back(std::move(r)); });
+        return out;
+    }
+
+public:
     std::optional<outcome> find_outcome(change_id id) {
         // Changes arrive in each replica's order, so most are newer than anything stored: the
         // highest stored sequence (read once per transaction) answers them without a lookup.
@@ -980,6 +1037,7 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
             }
         });
     });
+    d_->reads_beside = c.in_wal();
 }
 
 // Format 1 keyed each entity table by change sequence (columns concord_seq, Id,
