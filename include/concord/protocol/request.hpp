@@ -16,7 +16,6 @@
 
 #include <atomic>
 #include <charconv>
-#include <exception>
 #include <future>
 #include <mutex>
 #include <optional>
