@@ -11,6 +11,8 @@
 #include <concord/testing/hub_store_conformance.hpp>
 #include <concord/testing/replica_store_conformance.hpp>
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -42,6 +44,25 @@ struct temp_dir {
         static int n = 0;
         return n;
     }
+};
+
+// While alive, the process cannot open one more file: its file-handle limit is held at the
+// lowest free handle (a limit root is bound by too, unlike file permissions).
+struct no_file_left {
+    rlimit before{};
+    no_file_left() {
+        REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+        const int lowest = ::open("/dev/null", O_RDONLY);
+        REQUIRE(lowest >= 0);
+        ::close(lowest);
+        rlimit now = before;
+        now.rlim_cur = static_cast<rlim_t>(lowest);
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &now) == 0);
+        REQUIRE(::open("/dev/null", O_RDONLY) == -1);
+    }
+    ~no_file_left() { ::setrlimit(RLIMIT_NOFILE, &before); }
+    no_file_left(const no_file_left&) = delete;
+    no_file_left& operator=(const no_file_left&) = delete;
 };
 
 } // namespace
@@ -126,9 +147,12 @@ TEST_CASE("sqlite_hub_store: records read ahead load as without, and never go st
 TEST_CASE("sqlite_hub_store: a read-ahead of thousands of records, half of it on a second "
           "connection, loads as without",
           "[store][sqlite]") {
-    // From 1,000 records, a WAL file reads the second half ahead on another connection.
+    // From 1,000 records, a WAL file reads the second half ahead on another connection; when
+    // that connection cannot open, the first one reads it.
     const bool wal = GENERATE(true, false);
     INFO((wal ? "WAL" : "rollback journal"));
+    const bool files_left = GENERATE(true, false);
+    INFO((files_left ? "files can be opened" : "no file can be opened"));
     temp_dir dir;
     sqlite_options o;
     o.wal = wal;
@@ -189,7 +213,12 @@ TEST_CASE("sqlite_hub_store: a read-ahead of thousands of records, half of it on
         if (i == 1500)
             tx.changes_after(0, 1, {}); // flushes
     }
-    tx.prefetch(changes, what);
+    {
+        std::optional<no_file_left> held;
+        if (!files_left)
+            held.emplace();
+        tx.prefetch(changes, what);
+    }
     for (int i = 0; i < asked; ++i) {
         INFO("record " << i);
         const auto& want = expected.at(id_of(i));

@@ -265,22 +265,33 @@ public:
                         : boost::json::storage_ptr();
         detail::sqlite::guard("reading records ahead", [&] {
             // Many records: the second half is read on another thread and connection meanwhile.
-            std::size_t mine = keys.size();
+            const std::span<const key> all(keys);
+            std::span<const key> mine = all, rest;
             std::future<std::vector<row_ahead>> other;
             if (keys.size() >= ahead_in_parallel && d_->reads_beside) {
-                const std::span<const key> rest = std::span<const key>(keys).subspan(mine / 2);
                 try {
+                    rest = all.subspan(all.size() / 2);
                     other = std::async(std::launch::async, [this, rest, with_fields] {
                         return read_beside(rest, with_fields);
                     });
-                    mine /= 2;
+                    mine = all.first(all.size() / 2);
                 } catch (const std::system_error&) { // no thread to be had: all of it here
                 }
             }
-            read_keys(d_->conn, std::span<const key>(keys).first(mine), with_fields, arena, place);
-            if (other.valid())
-                for (row_ahead& r : other.get())
-                    place(std::move(r));
+            read_keys(d_->conn, mine, with_fields, arena, place);
+            if (!other.valid())
+                return;
+            std::vector<row_ahead> beside;
+            try {
+                beside = other.get();
+            } catch (const std::exception&) {
+                // The second connection could not open or read (no file handle left, say): a
+                // read-ahead is only a shortcut, so that half is read here, as without it.
+                d_->reader.reset();
+                read_keys(d_->conn, rest, with_fields, arena, place);
+            }
+            for (row_ahead& r : beside)
+                place(std::move(r));
         });
     }
 
