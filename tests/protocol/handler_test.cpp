@@ -763,3 +763,73 @@ TEST_CASE("handler: works over concord::memory_hub with the system clock", "[pro
     CHECK(out.at("queryResults").at(0).at("id") == guid(1).c_str());
     CHECK(out.at("queryResults").at(1).at("rows").at(0).at("Number") == "C-1");
 }
+
+TEST_CASE("handler: a round's plain results are written as text exactly as their values would be",
+          "[protocol]") {
+    const js::value query_ids[] = {nullptr, "q-1", "q\"x\\\n", 7, js::object{{"a", js::array{1}}}};
+    const std::string record_ids[] = {guid(3), "a\"b\\c\n\x01", "caf\xC3\xA9"};
+    const outcome_kind kinds[] = {outcome_kind::applied, outcome_kind::merged,
+                                  outcome_kind::superseded, outcome_kind::duplicate};
+    for (const outcome_kind kind : kinds)
+        for (const std::string& id : record_ids)
+            for (const js::value& qid : query_ids) {
+                outcome o;
+                o.change = change_id{replica_id{0xa1}, 42};
+                o.kind = kind;
+                o.entity = "Case";
+                o.record_id = id;
+                js::object values = protocol::detail::write_result(o, qid);
+                values["concordSync"] = protocol::detail::encode_outcome(o);
+                std::string text = "[";
+                REQUIRE(protocol::detail::append_plain_result(text, o, qid));
+                INFO(text);
+                CHECK(text == "[" + js::serialize(values));
+            }
+    // Anything more than the change id and kind is written from the values.
+    std::vector<outcome> more(8);
+    more[0].kind = outcome_kind::rejected;
+    more[1].reason = reject_reason::permission;
+    more[2].code = make_error_code(errc::permission_denied);
+    more[3].message = "m";
+    more[4].field = "Status";
+    more[5].skew_clamped = true;
+    more[6].losing = js::object{{"Status", "Open"}};
+    more[7].echo_omitted = true;
+    more.emplace_back().hub_copy = hub_record{"Case", guid(3), {}, false, 9};
+    for (const outcome& o : more) {
+        std::string text = "x";
+        CHECK_FALSE(protocol::detail::append_plain_result(text, o, "q"));
+        CHECK(text == "x");
+    }
+}
+
+TEST_CASE("handler: a round answers text and value results in item order, hasErrors from both",
+          "[protocol]") {
+    served s;
+    sync_request req = push_request(0xa1, {make_change(0xa1, 1, operation::insert, "Case", guid(1),
+                                                       stamp_at(1, 0xa1), new_case("C-1")),
+                                           make_change(0xa1, 2, operation::insert, "Case", guid(2),
+                                                       stamp_at(2, 0xa1), new_case("C-2"))});
+    js::object body = js::parse(protocol::encode_sync(req, helpdesk())).as_object();
+    js::object all_plain = s.call("BatchQuery", js::serialize(body));
+    CHECK(all_plain.at("hasErrors") == false);
+    CHECK(all_plain.at("success") == true);
+    REQUIRE(all_plain.at("queryResults").as_array().size() == 2);
+    CHECK(parse_stamp(all_plain.at("concordSync").at("hubTime").as_string()));
+
+    // The same changes again (replays answer their outcome, as text) around a failing item and
+    // a select.
+    js::array& items = body["items"].as_array();
+    items.insert(items.begin() + 1, insert_case("C-3", "New", -1, guid(3)));
+    items.push_back(select_case());
+    js::object mixed = s.call("BatchQuery", js::serialize(body));
+    CHECK(mixed.at("hasErrors") == true);
+    const js::array& r = mixed.at("queryResults").as_array();
+    REQUIRE(r.size() == 4);
+    CHECK(result_at(r, 0).at("concordSync").at("outcome") == "applied");
+    CHECK(result_at(r, 0).at("id") == js::value(guid(1)));
+    CHECK(result_at(r, 1).at("success") == false);
+    CHECK(result_at(r, 2).at("concordSync").at("outcome") == "applied");
+    CHECK(result_at(r, 2).at("id") == js::value(guid(2)));
+    CHECK(result_at(r, 3).at("rows").as_array().size() == 2);
+}

@@ -944,7 +944,8 @@ TEST_CASE("request: a batch of thousands of items decodes as each of its items a
         switch (i % 5) {
         case 0: { // an insert with a queryId
             js::object ins = insert_case();
-            ins["columnValues"].as_object()["items"].as_object()["Number"] = param(1, js::string("C-" + n));
+            ins["columnValues"].as_object()["items"].as_object()["Number"] =
+                param(1, js::string("C-" + n));
             ins["queryId"] = "q-" + n;
             items.push_back(std::move(ins));
             break;
@@ -971,7 +972,18 @@ TEST_CASE("request: a batch of thousands of items decodes as each of its items a
             items.push_back(static_cast<std::int64_t>(i));
         }
     }
-    const auto whole = parse(batch(items));
+    const std::string body = batch(items);
+    // A body this large is cut in two and each half parsed on a thread of its own; parsed
+    // whole, its items are decoded on two threads. Both must give every item as alone.
+    REQUIRE(body.size() >= protocol::detail::split_from_bytes);
+    const auto cut = protocol::detail::split_items(body);
+    REQUIRE(cut);
+    REQUIRE(protocol::detail::parse_split(body, *cut, test::helpdesk(), {}));
+    const bool split = GENERATE(true, false);
+    INFO((split ? "cut in two" : "parsed whole"));
+    const auto whole =
+        split ? parse(body)
+              : protocol::detail::parse_whole(body, "BatchQuery", test::helpdesk(), {});
     REQUIRE(whole);
     REQUIRE(whole->items.size() == items.size());
     const std::string first = "items[0]";
@@ -1007,4 +1019,135 @@ TEST_CASE("request: a batch of thousands of items decodes as each of its items a
     }
     CHECK(whole->items[4].err);
     CHECK(whole->items[2498].err->message.find("items[2498].columnValues.items.Colour") == 0);
+}
+
+namespace {
+
+// Both results alike: the same error, or the same items and batch properties.
+void check_same(const result<batch_request>& got, const result<batch_request>& want) {
+    REQUIRE(got.has_value() == want.has_value());
+    if (!want) {
+        CHECK(got.error().code == want.error().code);
+        CHECK(got.error().message == want.error().message);
+        return;
+    }
+    CHECK(got->continue_if_error == want->continue_if_error);
+    CHECK(got->replica == want->replica);
+    CHECK(got->acknowledged == want->acknowledged);
+    CHECK(got->scope == want->scope);
+    REQUIRE(got->items.size() == want->items.size());
+    for (std::size_t i = 0; i < want->items.size(); ++i) {
+        INFO("item " << i);
+        const item& g = got->items[i];
+        const item& w = want->items[i];
+        CHECK(g.query_id == w.query_id);
+        REQUIRE(g.err.has_value() == w.err.has_value());
+        if (w.err) {
+            CHECK(g.err->code == w.err->code);
+            CHECK(g.err->message == w.err->message);
+            CHECK(g.err->field == w.err->field);
+            continue;
+        }
+        CHECK(g.q->type == w.q->type);
+        CHECK(g.q->entity == w.q->entity);
+        CHECK(g.q->values == w.q->values);
+        CHECK(g.q->where == w.q->where);
+        CHECK(g.q->where_id == w.q->where_id);
+        CHECK(g.q->sync.has_value() == w.q->sync.has_value());
+    }
+}
+
+// Items whose text holds what could fool a cut: brackets, commas, quotes, backslashes and
+// "items" inside strings, and objects with an `items` key of their own.
+std::string tricky_items(std::size_t n) {
+    js::array items;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string k = std::to_string(i);
+        if (i % 3 == 0) {
+            js::object ins = insert_case();
+            ins["columnValues"].as_object()["items"].as_object()["Number"] =
+                param(1, js::string("\"items\":[" + k + "],{\\\"x\\\"} é"));
+            ins["queryId"] = "q]," + k;
+            items.push_back(std::move(ins));
+        } else if (i % 3 == 1) {
+            items.push_back(select_where(compare("Number", 3, 1, ("\\\"],[{" + k).c_str())));
+        } else {
+            items.push_back(js::object{{"items", js::array{1, "]", js::object{{"items", "["}}}}});
+        }
+    }
+    const std::string text = js::serialize(items);
+    return text.substr(1, text.size() - 2); // the elements alone
+}
+
+} // namespace
+
+TEST_CASE("request: a large body cut in two for two threads parses as the body whole",
+          "[protocol]") {
+    const std::string items = tricky_items(2400);
+    const std::string sync = R"("concordSync":{"replica":")" + replica_hex +
+                             R"(","acknowledged":7,"scope":"s","items":[1,{"items":2}]})";
+    auto whole = [](const std::string& body, const limits& lim = {}) {
+        return protocol::detail::parse_whole(body, "BatchQuery", test::helpdesk(), lim);
+    };
+    SECTION("bodies the cut reads: the same items and properties") {
+        const std::string bodies[] = {
+            R"({"items":[)" + items + "]}",
+            R"({"continueIfError":true,"note":"\"items\":[1,2]", "Items" : [ )" + items +
+                R"( ] ,)" + sync + "}",
+            "{" + sync + R"(,"ITEMS":[)" + items + R"(],"continueIfError":false})",
+        };
+        for (const std::string& body : bodies) {
+            INFO(body.substr(0, 120));
+            REQUIRE(body.size() >= protocol::detail::split_from_bytes);
+            const auto cut = protocol::detail::split_items(body);
+            REQUIRE(cut);
+            REQUIRE(body[cut->open] == '[');
+            REQUIRE(body[cut->comma] == ',');
+            REQUIRE(cut->comma >= body.size() / 2);
+            REQUIRE(protocol::detail::parse_split(body, *cut, test::helpdesk(), {}));
+            const auto want = whole(body);
+            REQUIRE(want);
+            REQUIRE(want->items.size() == 2400);
+            check_same(parse(body), want);
+        }
+    }
+    SECTION("bodies the cut must not trust or that fail: as parsed whole") {
+        std::string bad_late = R"({"items":[)" + items + "]}";
+        bad_late[bad_late.size() * 3 / 4] = '}'; // malformed in the second half
+        std::string bad_early = R"({"items":[)" + items + "]}";
+        bad_early[bad_early.size() / 4] = '}'; // malformed in the first half
+        std::string bad_utf8 = R"({"items":[)" + items + "]}";
+        bad_utf8.replace(bad_utf8.rfind("é"), 2, "\xC3\x28"); // invalid UTF-8, late
+        std::string deep;
+        for (int i = 0; i < 40; ++i)
+            deep += "[";
+        deep += std::string(40, ']');
+        const std::string bodies[] = {
+            R"({"items":[)" + items + R"(],"items":[]})", // twice
+            R"({"items":[],"Items":[)" + items + "]}",    // twice, the cut one second
+            R"({"\u0069tems":[)" + items + "]}",          // a key with an escape
+            R"({"items":[)" + items + "]",                // unterminated
+            R"({"items":[)" + items + R"(],"x":tru})",    // malformed after the items
+            R"({"items":[)" + items + "]} x",             // something after the body
+            R"({"items":[)" + items + "," + deep + "]}",  // too deep, late
+            R"([{"items":[)" + items + "]}]",             // not an object
+            R"({"items":[)" + items + R"(],"concordSync":{"replica":7}})", // bad extension
+            bad_late,
+            bad_early,
+            bad_utf8,
+        };
+        for (const std::string& body : bodies) {
+            INFO(body.substr(0, 60) << " … " << body.substr(body.size() - 60));
+            check_same(parse(body), whole(body));
+        }
+    }
+    SECTION("more items than the limit: the same error") {
+        const std::string body = R"({"items":[)" + items + "]}";
+        limits lim;
+        lim.max_items = 2399;
+        const auto got = parse(body, test::helpdesk(), lim);
+        REQUIRE_FALSE(got);
+        CHECK(got.error().code == make_error_code(errc::body_too_large));
+        check_same(got, whole(body, lim));
+    }
 }

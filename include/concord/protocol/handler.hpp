@@ -93,6 +93,49 @@ inline boost::json::object write_result(const outcome& o, const boost::json::val
     return r;
 }
 
+// Appends `s` as a JSON string, as `boost::json::serialize` writes it.
+inline void append_string(std::string& out, std::string_view s) {
+    for (const char c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
+            out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+            return;
+        }
+    out += '"';
+    out += s;
+    out += '"';
+}
+
+// Appends the text of `write_result(o, query_id)` with `encode_outcome(o)` as its
+// `concordSync`, for an outcome that has nothing but its change id and kind (nearly every
+// outcome of a large round): written directly, a round of 10,000 changes answers in a
+// fraction of the time its values take to build. False, and nothing appended, otherwise.
+inline bool append_plain_result(std::string& out, const outcome& o,
+                                const boost::json::value& query_id) {
+    if (o.kind == outcome_kind::rejected || o.reason != reject_reason::none || o.code ||
+        !o.message.empty() || !o.field.empty() || o.skew_clamped || !o.losing.empty() ||
+        o.echo_omitted || o.hub_copy)
+        return false;
+    out += "{\"id\":";
+    append_string(out, o.record_id);
+    out += o.kind == outcome_kind::applied || o.kind == outcome_kind::merged
+               ? ",\"rowsAffected\":1"
+               : ",\"rowsAffected\":0";
+    out += ",\"nextPrcElReady\":false,\"success\":true";
+    if (!query_id.is_null()) {
+        out += ",\"queryId\":";
+        if (query_id.is_string())
+            append_string(out, query_id.get_string());
+        else
+            out += boost::json::serialize(query_id);
+    }
+    out += ",\"concordSync\":{\"changeId\":";
+    append_string(out, to_string(o.change));
+    out += ",\"outcome\":";
+    append_string(out, to_string(o.kind));
+    out += "}}";
+    return true;
+}
+
 inline boost::json::object
 row_config(const entity_schema& e, const std::vector<std::pair<std::string, std::string>>& cols) {
     boost::json::object rc;
@@ -140,10 +183,12 @@ public:
             boost::json::make_shared_resource<boost::json::monotonic_resource>();
         boost::json::array results(sp);
         results.resize(req->items.size());
+        written texts;                 // results written as text already (a round's plain ones)
         std::optional<stamp> hub_time; // a sync round answers the time its response was made
         boost::json::object sync(sp);
         if (req->replica) {
-            auto r = run_sync(*req, credentials, results, sync);
+            texts.at.resize(req->items.size());
+            auto r = run_sync(*req, credentials, results, texts, sync);
             if (!r)
                 return failure(refused(r.error()) ? 401 : 500, r.error());
             hub_time = *r;
@@ -151,25 +196,51 @@ public:
             if (auto r = run_online(*req, credentials, results); !r)
                 return failure(refused(r.error()) ? 401 : 500, r.error());
         }
-        bool has_errors = false;
-        for (const auto& r : results)
-            has_errors = has_errors || !r.as_object().at("success").as_bool();
-        boost::json::object out(sp);
-        if (contract == "BatchQuery") {
-            out["queryResults"] = std::move(results);
-            out["hasErrors"] = has_errors;
-            out["success"] = true;
-        } else {
-            out = std::move(results.at(0).as_object());
-        }
         sync["hubTime"] = to_string(hub_time ? *hub_time : hub_->now());
         if (!hub_->options().administrator_email.empty())
             sync["administratorEmail"] = hub_->options().administrator_email;
-        out["concordSync"] = std::move(sync);
-        return answer{200, boost::json::serialize(out)};
+        if (contract != "BatchQuery") {
+            boost::json::object out = std::move(results.at(0).as_object());
+            out["concordSync"] = std::move(sync);
+            return answer{200, boost::json::serialize(out)};
+        }
+        return answer{200, batch_answer(results, texts, sync)};
     }
 
 private:
+    // Results of a batch written as text: item i's is `text.substr(at[i].first, at[i].second)`
+    // when that length is not 0.
+    struct written {
+        std::string text;
+        std::vector<std::pair<std::size_t, std::size_t>> at;
+    };
+
+    // {"queryResults": […], "hasErrors": …, "success": true, "concordSync": …}, each result
+    // from `texts` when written there, else from `results`. (A result written as text is a
+    // success.)
+    static std::string batch_answer(const boost::json::array& results, const written& texts,
+                                    const boost::json::object& sync) {
+        std::string out;
+        out.reserve(texts.text.size() + results.size() + 128);
+        out += "{\"queryResults\":[";
+        bool has_errors = false;
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            if (i != 0)
+                out += ',';
+            if (i < texts.at.size() && texts.at[i].second != 0) {
+                out.append(texts.text, texts.at[i].first, texts.at[i].second);
+                continue;
+            }
+            out += boost::json::serialize(results[i]);
+            has_errors = has_errors || !results[i].as_object().at("success").as_bool();
+        }
+        out += has_errors ? "],\"hasErrors\":true" : "],\"hasErrors\":false";
+        out += ",\"success\":true,\"concordSync\":";
+        out += boost::json::serialize(sync);
+        out += '}';
+        return out;
+    }
+
     static answer failure(unsigned status, const error& e) {
         boost::json::object rs{
             {"ErrorCode", error_name(e.code)},
@@ -219,7 +290,8 @@ private:
     // One sync round; `batch_sync` receives the batch-level answer (the schema, when it changed).
     // The answer's values are made on `results`' storage.
     result<stamp> run_sync(batch_request& b, std::string_view credentials,
-                           boost::json::array& results, boost::json::object& batch_sync) {
+                           boost::json::array& results, written& texts,
+                           boost::json::object& batch_sync) {
         const boost::json::storage_ptr& sp = results.storage();
         sync_request req;
         req.replica = *b.replica;
@@ -264,9 +336,15 @@ private:
             batch_sync["schemaVersion"] = resp->schema_version;
         if (resp->schema)
             batch_sync["schema"] = to_json(*resp->schema);
+        texts.text.reserve(push_items.size() * 160); // a plain result's size, about
         for (std::size_t k = 0; k < push_items.size(); ++k) {
             const item& it = b.items[push_items[k]];
             const outcome& o = resp->outcomes[k];
+            const std::size_t from = texts.text.size();
+            if (detail::append_plain_result(texts.text, o, it.query_id)) {
+                texts.at[push_items[k]] = {from, texts.text.size() - from};
+                continue;
+            }
             boost::json::object r = detail::write_result(o, it.query_id, sp);
             r["concordSync"] = detail::encode_outcome(o, sp);
             results[push_items[k]] = std::move(r);

@@ -11,12 +11,14 @@
 #include <concord/model/schema.hpp>
 #include <concord/model/stamp.hpp>
 #include <concord/protocol/dataservice.hpp>
+#include <concord/protocol/detail/split_items.hpp>
 
 #include <boost/json.hpp>
 
 #include <atomic>
 #include <charconv>
 #include <future>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -470,50 +472,53 @@ private:
 // than half the work saves.
 inline constexpr std::size_t items_in_parallel = 1000;
 
-} // namespace detail
+// Bodies from which a BatchQuery's items are parsed in two halves on two threads (about
+// a thousand sync items): the parse of the JSON text is as long as their decoding.
+inline constexpr std::size_t split_from_bytes = 512 * 1024;
 
-/** Decodes a request body for `contract` ("BatchQuery", "InsertQuery", …).
+inline item decode_item(const boost::json::object& it, std::string_view c, const schema& s,
+                        const std::string& where, const limits& lim) {
+    item x;
+    if (const boost::json::value* qid = find(it, "queryId"))
+        x.query_id = *qid;
+    auto q = parse_query(it, c, s, where, lim);
+    if (q)
+        x.q = std::move(*q);
+    else
+        x.err = q.error();
+    return x;
+}
 
-    Whole-request problems — bad JSON, limits, a body of the wrong shape — return an error (the
-    server answers HTTP 400 with `responseStatus`). Problems of one item — unknown `__type`,
-    entity or column, a value that does not fit, a bad filter — are kept in that item, so the
-    other items still run.
-*/
-inline result<batch_request> parse_request(std::string_view body, std::string_view contract,
-                                           const schema& s, const limits& lim = {}) {
-    // Parsed into an arena, freed at once: what the request keeps is copied out of it (a
-    // copy made from an arena value may share the arena, which then lives as long as it).
-    detail::request_arena* arena = nullptr;
-    const boost::json::storage_ptr sp =
-        boost::json::make_shared_resource<detail::request_arena>(arena);
-    auto v = parse_json(body, lim, sp);
-    if (!v)
-        return v.error();
-    if (!v->is_object())
-        return error(errc::invalid_request, "the request body must be a JSON object");
-    const auto& o = v->get_object();
-    batch_request b;
-    auto decode_item = [&](const boost::json::object& it, std::string_view c,
-                           const std::string& where) {
+// The `i`-th item of a BatchQuery. Copies of its values are made on its own storage.
+inline item decode_batch_item(const boost::json::value& it, std::size_t i, const schema& s,
+                              const limits& lim) {
+    const std::string where = at_item(i);
+    if (!it.is_object()) {
         item x;
-        if (const boost::json::value* qid = find(it, "queryId"))
-            x.query_id = *qid;
-        auto q = detail::parse_query(it, c, s, where, lim);
-        if (q)
-            x.q = std::move(*q);
-        else
-            x.err = q.error();
+        x.err = error(errc::invalid_request, where + ": expected a query object");
         return x;
-    };
-    if (contract != "BatchQuery") {
-        b.items.push_back(decode_item(o, contract, "request"));
-        return b;
     }
-    const boost::json::value* items = find(o, "items");
-    if (items == nullptr || !items->is_array())
-        return error(errc::invalid_request, "items: expected an array of queries");
-    if (items->get_array().size() > lim.max_items)
-        return error(errc::body_too_large, "items: " + std::to_string(items->get_array().size()) +
+    const auto& io = it.get_object();
+    const boost::json::value* t = find(io, "__type");
+    std::string_view c = t && t->is_string() ? contract_name(t->get_string()) : std::string_view{};
+    if (c.empty()) {
+        item x;
+        if (const boost::json::value* qid = find(io, "queryId"))
+            x.query_id = *qid;
+        x.err =
+            error(errc::unknown_type,
+                  where + ".__type: " + (t ? boost::json::serialize(*t) : std::string("missing")) +
+                      " is not a DataService query type");
+        return x;
+    }
+    return decode_item(io, c, s, where, lim);
+}
+
+// A BatchQuery's properties other than its items, which number `count`.
+inline result<void> read_batch(const boost::json::object& o, std::size_t count, const limits& lim,
+                               batch_request& b) {
+    if (count > lim.max_items)
+        return error(errc::body_too_large, "items: " + std::to_string(count) +
                                                " queries; the limit is " +
                                                std::to_string(lim.max_items));
     if (const boost::json::value* c = find(o, "continueIfError"))
@@ -542,39 +547,42 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
             b.schema_version = std::string(sv->get_string());
         }
     }
+    return {};
+}
+
+// The whole body parsed as one value; a large batch's items decoded on two threads.
+inline result<batch_request> parse_whole(std::string_view body, std::string_view contract,
+                                         const schema& s, const limits& lim) {
+    // Parsed into an arena, freed at once: what the request keeps is copied out of it (a
+    // copy made from an arena value may share the arena, which then lives as long as it).
+    request_arena* arena = nullptr;
+    const boost::json::storage_ptr sp = boost::json::make_shared_resource<request_arena>(arena);
+    auto v = parse_json(body, lim, sp);
+    if (!v)
+        return v.error();
+    if (!v->is_object())
+        return error(errc::invalid_request, "the request body must be a JSON object");
+    const auto& o = v->get_object();
+    batch_request b;
+    if (contract != "BatchQuery") {
+        b.items.push_back(decode_item(o, contract, s, "request", lim));
+        return b;
+    }
+    const boost::json::value* items = find(o, "items");
+    if (items == nullptr || !items->is_array())
+        return error(errc::invalid_request, "items: expected an array of queries");
     const boost::json::array& list = items->get_array();
-    auto decode_at = [&](std::size_t i) {
-        const boost::json::value& it = list[i];
-        const std::string where = detail::at_item(i);
-        item x;
-        if (!it.is_object()) {
-            x.err = error(errc::invalid_request, where + ": expected a query object");
-            return x;
-        }
-        const auto& io = it.get_object();
-        const boost::json::value* t = find(io, "__type");
-        std::string_view c =
-            t && t->is_string() ? contract_name(t->get_string()) : std::string_view{};
-        if (c.empty()) {
-            if (const boost::json::value* qid = find(io, "queryId"))
-                x.query_id = *qid;
-            x.err = error(
-                errc::unknown_type,
-                where + ".__type: " + (t ? boost::json::serialize(*t) : std::string("missing")) +
-                    " is not a DataService query type");
-            return x;
-        }
-        return decode_item(io, c, where);
-    };
+    if (auto r = read_batch(o, list.size(), lim, b); !r)
+        return r.error();
     auto decode_range = [&](std::size_t from, std::size_t to) {
         for (std::size_t i = from; i < to; ++i)
-            b.items[i] = decode_at(i);
+            b.items[i] = decode_batch_item(list[i], i, s, lim);
     };
     b.items.resize(list.size());
     // Items are independent: a large batch (a sync round of thousands of changes) decodes its
     // second half on another thread meanwhile. Each thread writes its own items.
     std::future<void> second;
-    if (list.size() >= detail::items_in_parallel) {
+    if (list.size() >= items_in_parallel) {
         arena->share(true);
         try {
             second = std::async(std::launch::async, decode_range, list.size() / 2, list.size());
@@ -593,6 +601,127 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
         second.get(); // rethrows what the other thread threw (bad_alloc)
     arena->share(false);
     return b;
+}
+
+// Items `text` holds (elements of the items array and the commas between them), parsed as an
+// array on an arena of its own and decoded, the first being item `first`. With `to_end`, the
+// text runs on past the array's ']' and `end` is set to the offset of that ']' in `text`.
+// Nothing when the text does not parse; the body is then parsed whole, for its error.
+inline std::optional<std::vector<item>> parse_half(std::string_view text, bool to_end,
+                                                   std::size_t first, const schema& s,
+                                                   const limits& lim, std::size_t* end = nullptr) {
+    if (lim.max_depth < 2)
+        return std::nullopt;
+    boost::json::parse_options opt;
+    opt.max_depth = lim.max_depth - 1; // the array is one level up in the body
+    boost::json::stream_parser p({}, opt);
+    p.reset(boost::json::make_shared_resource<boost::json::monotonic_resource>());
+    boost::system::error_code ec;
+    p.write("[", 1, ec);
+    if (to_end) {
+        const std::size_t used = p.write_some(text.data(), text.size(), ec);
+        if (ec || !p.done())
+            return std::nullopt;
+        std::size_t e = used; // the parse may have read whitespace past the ']'
+        while (e > 0 && text[e - 1] != ']')
+            --e;
+        if (e == 0)
+            return std::nullopt;
+        *end = e - 1;
+    } else {
+        p.write(text.data(), text.size(), ec);
+        if (!ec)
+            p.write("]", 1, ec);
+        if (!ec)
+            p.finish(ec);
+        if (ec)
+            return std::nullopt;
+    }
+    const boost::json::value v = p.release();
+    const boost::json::array& list = v.get_array();
+    std::vector<item> out;
+    out.reserve(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i)
+        out.push_back(decode_batch_item(list[i], first + i, s, lim));
+    return out;
+}
+
+// A large BatchQuery cut at `cut`: this thread parses and decodes the first half of the items,
+// another the second, and then the rest of the body is parsed without them. Each half has an
+// arena of its own, used by one thread only. Nothing when a piece does not parse or the body is
+// not what the cut assumed.
+inline std::optional<result<batch_request>>
+parse_split(std::string_view body, const items_split& cut, const schema& s, const limits& lim) {
+    std::size_t end = 0; // the items array's ']', once the second half is parsed
+    const std::string_view rest = body.substr(cut.comma + 1);
+    std::future<std::optional<std::vector<item>>> second;
+    try {
+        second = std::async(std::launch::async,
+                            [&] { return parse_half(rest, true, cut.first_count, s, lim, &end); });
+    } catch (const std::system_error&) { // no thread to be had
+        return std::nullopt;
+    }
+    std::optional<std::vector<item>> first;
+    try {
+        first = parse_half(body.substr(cut.open + 1, cut.comma - cut.open - 1), false, 0, s, lim);
+    } catch (...) {
+        second.wait(); // it uses this frame
+        throw;
+    }
+    std::optional<std::vector<item>> later = second.get();
+    if (!first || !later || first->size() != cut.first_count)
+        return std::nullopt;
+    // The body without its items: "{…, "items": [], …}".
+    const std::size_t close = cut.comma + 1 + end;
+    if (names_items_after(body.substr(close + 1)))
+        return std::nullopt;
+    boost::json::parse_options opt;
+    opt.max_depth = lim.max_depth;
+    boost::json::stream_parser p({}, opt);
+    boost::system::error_code ec;
+    p.write(body.data(), cut.open + 1, ec);
+    if (!ec)
+        p.write(body.data() + close, body.size() - close, ec);
+    if (!ec)
+        p.finish(ec);
+    if (ec)
+        return std::nullopt;
+    const boost::json::value v = p.release();
+    if (!v.is_object())
+        return std::nullopt;
+    const boost::json::object& o = v.get_object();
+    // Keys before the array were read by `split_items`, those after it just now: the one
+    // `items` is the array cut out.
+    const boost::json::value* items = find(o, "items");
+    if (items == nullptr || !items->is_array() || !items->get_array().empty())
+        return std::nullopt;
+    batch_request b;
+    if (auto r = read_batch(o, first->size() + later->size(), lim, b); !r)
+        return result<batch_request>(r.error());
+    b.items = std::move(*first);
+    b.items.reserve(b.items.size() + later->size());
+    std::move(later->begin(), later->end(), std::back_inserter(b.items));
+    return result<batch_request>(std::move(b));
+}
+
+} // namespace detail
+
+/** Decodes a request body for `contract` ("BatchQuery", "InsertQuery", …).
+
+    Whole-request problems — bad JSON, limits, a body of the wrong shape — return an error (the
+    server answers HTTP 400 with `responseStatus`). Problems of one item — unknown `__type`,
+    entity or column, a value that does not fit, a bad filter — are kept in that item, so the
+    other items still run.
+*/
+inline result<batch_request> parse_request(std::string_view body, std::string_view contract,
+                                           const schema& s, const limits& lim = {}) {
+    // A sync round's body is mostly its items: two threads parse and decode half each.
+    if (contract == "BatchQuery" && body.size() >= detail::split_from_bytes &&
+        body.size() <= lim.max_body)
+        if (auto cut = detail::split_items(body))
+            if (auto b = detail::parse_split(body, *cut, s, lim))
+                return std::move(*b);
+    return detail::parse_whole(body, contract, s, lim);
 }
 
 } // namespace concord::protocol

@@ -1,0 +1,154 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — where to cut a large BatchQuery body so that two threads can parse its items.
+
+#ifndef CONCORD_PROTOCOL_DETAIL_SPLIT_ITEMS_HPP
+#define CONCORD_PROTOCOL_DETAIL_SPLIT_ITEMS_HPP
+
+#include <cctype>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace concord::protocol::detail {
+
+// Whether a property name is "items", in any case (as `find` matches names).
+inline bool is_items_key(std::string_view k) noexcept {
+    constexpr std::string_view want = "items";
+    if (k.size() != want.size())
+        return false;
+    for (std::size_t i = 0; i < k.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(k[i])) != want[i])
+            return false;
+    return true;
+}
+
+// The offset of the '"' that ends the string opening at `i` (or the size of `text`), and
+// whether the string holds an escape.
+inline std::size_t string_end(std::string_view text, std::size_t i, bool& escaped) noexcept {
+    for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\') {
+            escaped = true;
+            ++i;
+        }
+    return i;
+}
+
+// The `items` array of a body `{…, "items": [e, e, …], …}` and a comma between two of its
+// elements at or past the middle of the body.
+struct items_split {
+    std::size_t open;        // offset of the array's '['
+    std::size_t comma;       // offset of the ',' that ends the first half
+    std::size_t first_count; // elements before `comma`
+};
+
+// Finds an `items_split` by reading the body up to its middle, tracking only strings and
+// nesting: the parsers of the pieces check everything else, and a body that fails there is
+// parsed whole instead. Nothing when the body has no such shape: an `items` key written with
+// escapes or twice, or an array that ends before the middle.
+inline std::optional<items_split> split_items(std::string_view body) noexcept {
+    const std::size_t n = body.size(), middle = n / 2;
+    int depth = 0;
+    bool expect_key = false; // depth 1: the next string is a key
+    bool items_next = false; // depth 1: the value being read is that of `items`
+    bool in_items = false;   // inside the items array
+    std::optional<std::size_t> open;
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        switch (body[i]) {
+        case '"': {
+            const std::size_t start = i + 1;
+            bool escaped = false;
+            i = string_end(body, i, escaped);
+            if (i >= n)
+                return std::nullopt;
+            if (depth == 1 && expect_key) {
+                expect_key = false;
+                if (escaped)
+                    return std::nullopt; // the parse judges what such a key spells
+                if (is_items_key(body.substr(start, i - start))) {
+                    if (open)
+                        return std::nullopt; // twice
+                    items_next = true;
+                }
+            } else if (depth == 1) {
+                items_next = false; // a string value
+            }
+            break;
+        }
+        case '{':
+            if (++depth == 1)
+                expect_key = true;
+            if (depth == 2)
+                items_next = false;
+            break;
+        case '[':
+            if (++depth == 2 && items_next) {
+                open = i;
+                in_items = true;
+                items_next = false;
+            }
+            break;
+        case '}':
+        case ']':
+            if (depth == 2 && in_items)
+                return std::nullopt; // the array ends before the middle: no cut
+            --depth;
+            break;
+        case ',':
+            if (depth == 1) {
+                expect_key = true;
+                items_next = false;
+            } else if (depth == 2 && in_items) {
+                ++count;
+                if (i >= middle)
+                    return items_split{*open, i, count};
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return std::nullopt;
+}
+
+// Whether the rest of a body after its items array (inside the top object) names a property
+// `items` again, or one with an escape: a parse keeps only one value of a name, so the cut
+// could then be of an array the body does not use.
+inline bool names_items_after(std::string_view rest) noexcept {
+    int depth = 1;
+    bool expect_key = false;
+    for (std::size_t i = 0; i < rest.size() && depth > 0; ++i) {
+        switch (rest[i]) {
+        case '"': {
+            bool escaped = false;
+            const std::size_t end = string_end(rest, i, escaped);
+            if (depth == 1 && expect_key &&
+                (escaped || is_items_key(rest.substr(i + 1, end - i - 1))))
+                return true;
+            expect_key = false;
+            i = end;
+            break;
+        }
+        case '{':
+        case '[':
+            ++depth;
+            break;
+        case '}':
+        case ']':
+            --depth;
+            break;
+        case ',':
+            expect_key = depth == 1;
+            break;
+        default:
+            break;
+        }
+    }
+    return false;
+}
+
+} // namespace concord::protocol::detail
+
+#endif // CONCORD_PROTOCOL_DETAIL_SPLIT_ITEMS_HPP
