@@ -12,6 +12,7 @@
 #include <concord/testing/replica_store_conformance.hpp>
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -328,4 +329,65 @@ TEST_CASE("sqlite_replica_store: drop refuses a change id of another replica", "
     CHECK(tx.outbox_size() == 1);
     CHECK(tx.drop(c.id));
     CHECK(tx.outbox_size() == 0);
+}
+
+TEST_CASE("sqlite_replica_store: a damaged outbox change fails the read as a damaged store, the "
+          "changes around it read whole",
+          "[store][sqlite]") {
+    temp_dir dir;
+    const std::string path = dir.file();
+    const replica_id me{0xa1};
+    auto change_at = [&](std::uint64_t seq) {
+        return change{{me, seq},
+                      operation::update,
+                      "Case",
+                      "00000000-0000-4000-8000-00000000000" + std::to_string(seq),
+                      stamp{1'700'000'000'000 + static_cast<std::int64_t>(seq), 0, me},
+                      {{"Number", "N-" + std::to_string(seq)}, {"N", static_cast<int>(seq)}}};
+    };
+    sqlite_replica_store s(path, testing::replica_store_conformance_schema());
+    {
+        auto tx = s.begin();
+        for (std::uint64_t seq = 1; seq <= 3; ++seq)
+            tx.push(change_at(seq));
+        tx.commit();
+    }
+    // One parser reads every change of a read: each comes out whole, none leaks into the next.
+    {
+        auto tx = s.begin();
+        const std::vector<change> read = tx.oldest(10);
+        REQUIRE(read.size() == 3);
+        for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+            const change want = change_at(seq);
+            CHECK(read[seq - 1].id == want.id);
+            CHECK(read[seq - 1].record_id == want.record_id);
+            CHECK(read[seq - 1].at == want.at);
+            CHECK(read[seq - 1].fields == want.fields);
+        }
+    }
+    const char* damage[] = {"{\"r\": 1", "[1, 2]", "{} {}"};
+    for (const char* text : damage) {
+        INFO(text);
+        {
+            sqlite3* db = nullptr;
+            REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+            sqlite3_stmt* st = nullptr;
+            REQUIRE(sqlite3_prepare_v2(db, "UPDATE concord_outbox SET change = ? WHERE seq = 2", -1,
+                                       &st, nullptr) == SQLITE_OK);
+            sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+            REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+            sqlite3_finalize(st);
+            sqlite3_close(db);
+        }
+        auto tx = s.begin();
+        try {
+            (void)tx.oldest(10);
+            FAIL("a damaged change was read");
+        } catch (const system_error& e) {
+            CHECK(e.code() == make_error_code(errc::store_failed));
+            CHECK(std::string(e.what()).find("damaged store: an outbox change") !=
+                  std::string::npos);
+        }
+        REQUIRE(tx.oldest(1).size() == 1); // the store still reads what is sound
+    }
 }

@@ -297,6 +297,20 @@ inline boost::json::object parse_object(std::string_view text, std::string_view 
     return std::move(v.get_object());
 }
 
+// As above, with a parser kept for many texts: its buffers are made once, not per text.
+inline boost::json::object parse_object(boost::json::parser& p, std::string_view text,
+                                        std::string_view what) {
+    boost::system::error_code ec;
+    p.reset();
+    p.write(text.data(), text.size(), ec);
+    if (ec)
+        corrupt(std::string(what) + " is not a JSON object");
+    boost::json::value v = p.release();
+    if (!v.is_object())
+        corrupt(std::string(what) + " is not a JSON object");
+    return std::move(v.get_object());
+}
+
 } // namespace concord::detail::codec
 
 #endif // CONCORD_DETAIL_JSON_CODEC_HPP

@@ -139,9 +139,13 @@ inline std::uint64_t count(const boost::json::value* v) {
     return 0;
 }
 
-inline std::string text(const boost::json::object& o, std::string_view k) {
+inline std::string_view view(const boost::json::object& o, std::string_view k) {
     const boost::json::value* v = find(o, k);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+inline std::string text(const boost::json::object& o, std::string_view k) {
+    return std::string(view(o, k));
 }
 
 inline outcome_kind kind_of(std::string_view s) {
@@ -422,11 +426,11 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
             continue;
         }
         const auto& s = x->get_object();
-        if (detail::text(s, "changeId") != to_string(c.id))
+        if (detail::view(s, "changeId") != to_string(c.id))
             return error(errc::protocol_error,
                          "query result " + std::to_string(i) + " answers another change");
-        out.kind = detail::kind_of(detail::text(s, "outcome"));
-        out.reason = detail::reason_of(detail::text(s, "reason"));
+        out.kind = detail::kind_of(detail::view(s, "outcome"));
+        out.reason = detail::reason_of(detail::view(s, "reason"));
         const boost::json::value* code = find(s, "code");
         out.code = detail::code_of(code && code->is_int64() ? code->get_int64() : 0);
         out.message = detail::text(s, "message");

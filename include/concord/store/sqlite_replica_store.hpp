@@ -457,9 +457,10 @@ private:
         detail::sqlite::guard("reading the outbox", [&] {
             auto& s = d_->conn.stmt(sql);
             bind(s);
+            boost::json::parser p;
             while (s.step())
                 out.push_back(detail::codec::decode_change(detail::codec::parse_object(
-                    detail::sqlite::text(s.handle(), 0), "an outbox change")));
+                    p, detail::sqlite::text(s.handle(), 0), "an outbox change")));
         });
         return out;
     }
