@@ -1122,7 +1122,10 @@ TEST_CASE("request: a large body cut in two for two threads parses as the body w
         for (int i = 0; i < 40; ++i)
             deep += "[";
         deep += std::string(40, ']');
+        const std::string big_last =
+            "{\"items\":[" + items + ",\"" + std::string(items.size() * 2, 'x') + "\"";
         const std::string bodies[] = {
+            big_last + ",]}",                             // a comma after the last item
             R"({"items":[)" + items + R"(],"items":[]})", // twice
             R"({"items":[],"Items":[)" + items + "]}",    // twice, the cut one second
             R"({"\u0069tems":[)" + items + "]}",          // a key with an escape

@@ -669,7 +669,8 @@ parse_split(std::string_view body, const items_split& cut, const schema& s, cons
         throw;
     }
     std::optional<std::vector<item>> later = second.get();
-    if (!first || !later || first->size() != cut.first_count)
+    // An empty second half: the cut comma ends the array ("[…, x,]"), which JSON forbids.
+    if (!first || !later || first->size() != cut.first_count || later->empty())
         return std::nullopt;
     // The body without its items: "{…, "items": [], …}".
     const std::size_t close = cut.comma + 1 + end;
