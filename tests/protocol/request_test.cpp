@@ -117,6 +117,21 @@ result<batch_request> parse(const std::string& body, const schema& s = test::hel
     return parse_request(body, "BatchQuery", s, lim);
 }
 
+// Two decoded queries alike in what a batch's decoding decides.
+void check_same_query(const query& got, const query& want) {
+    CHECK(got.type == want.type);
+    CHECK(got.entity == want.entity);
+    CHECK(got.values == want.values);
+    CHECK(got.where == want.where);
+    CHECK(got.where_id == want.where_id);
+    CHECK(got.all_columns == want.all_columns);
+    REQUIRE(got.sync.has_value() == want.sync.has_value());
+    if (want.sync) {
+        CHECK(got.sync->id == want.sync->id);
+        CHECK(got.sync->at == want.sync->at);
+    }
+}
+
 // The one decoded query of a one-item batch (which must have decoded).
 query only(const result<batch_request>& r) {
     REQUIRE(r);
@@ -1005,17 +1020,7 @@ TEST_CASE("request: a batch of thousands of items decodes as each of its items a
             continue;
         }
         REQUIRE(w.q);
-        CHECK(w.q->type == a.q->type);
-        CHECK(w.q->entity == a.q->entity);
-        CHECK(w.q->values == a.q->values);
-        CHECK(w.q->where == a.q->where);
-        CHECK(w.q->where_id == a.q->where_id);
-        CHECK(w.q->all_columns == a.q->all_columns);
-        CHECK(w.q->sync.has_value() == a.q->sync.has_value());
-        if (a.q->sync) {
-            CHECK(w.q->sync->id == a.q->sync->id);
-            CHECK(w.q->sync->at == a.q->sync->at);
-        }
+        check_same_query(*w.q, *a.q);
     }
     CHECK(whole->items[4].err);
     CHECK(whole->items[2498].err->message.find("items[2498].columnValues.items.Colour") == 0);
@@ -1048,12 +1053,8 @@ void check_same(const result<batch_request>& got, const result<batch_request>& w
             CHECK(g.err->field == w.err->field);
             continue;
         }
-        CHECK(g.q->type == w.q->type);
-        CHECK(g.q->entity == w.q->entity);
-        CHECK(g.q->values == w.q->values);
-        CHECK(g.q->where == w.q->where);
-        CHECK(g.q->where_id == w.q->where_id);
-        CHECK(g.q->sync.has_value() == w.q->sync.has_value());
+        REQUIRE(g.q);
+        check_same_query(*g.q, *w.q);
     }
 }
 
