@@ -59,7 +59,11 @@ struct no_file_left {
         rlimit now = before;
         now.rlim_cur = static_cast<rlim_t>(lowest);
         REQUIRE(::setrlimit(RLIMIT_NOFILE, &now) == 0);
-        REQUIRE(::open("/dev/null", O_RDONLY) == -1);
+        if (const int probe = ::open("/dev/null", O_RDONLY); probe >= 0) {
+            ::close(probe);
+            ::setrlimit(RLIMIT_NOFILE, &before); // no destructor runs for a failed constructor
+            FAIL("a file could still be opened under the lowered limit");
+        }
     }
     ~no_file_left() { ::setrlimit(RLIMIT_NOFILE, &before); }
     no_file_left(const no_file_left&) = delete;
@@ -388,6 +392,14 @@ TEST_CASE("sqlite_replica_store: a damaged outbox change fails the read as a dam
             CHECK(std::string(e.what()).find("damaged store: an outbox change") !=
                   std::string::npos);
         }
-        REQUIRE(tx.oldest(1).size() == 1); // the store still reads what is sound
+        // The store still reads what is sound, before and after the damaged change.
+        const std::vector<change> before = tx.oldest(1);
+        REQUIRE(before.size() == 1);
+        CHECK(before[0].fields == change_at(1).fields);
+        const change third = change_at(3);
+        const std::vector<change> after = tx.pending_for("Case", third.record_id);
+        REQUIRE(after.size() == 1);
+        CHECK(after[0].id == third.id);
+        CHECK(after[0].fields == third.fields);
     }
 }

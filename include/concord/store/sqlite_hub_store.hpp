@@ -61,9 +61,9 @@ namespace concord {
     learns their rows; from a thousand records on a WAL file, a second connection reads half
     of them on another thread meanwhile (it sees what the transaction saw when it began: no
     other writer can commit in between; when it cannot open or read, the first connection
-    reads that half). The store `patches_records`: when the hub judges
-    changes by their stamps alone, only the bookkeeping columns are read ahead (no data column
-    becomes a JSON value) and a record is rewritten as an update of the columns that changed.
+    reads that half). The store `patches_records`: when the hub judges changes by their stamps
+    alone, only the bookkeeping columns are read ahead (no data column becomes a JSON value)
+    and a record is rewritten as an update of the columns that changed.
     Bound text is not copied (SQLite reads it where it lies) and the connection runs without
     SQLite's own mutex: the store's mutex already serialises it.
 
