@@ -833,3 +833,27 @@ TEST_CASE("handler: a round answers text and value results in item order, hasErr
     CHECK(result_at(r, 2).at("id") == js::value(guid(2)));
     CHECK(result_at(r, 3).at("rows").as_array().size() == 2);
 }
+
+TEST_CASE("handler: a round's answer holds its request until the caller drops it, and stands "
+          "without it",
+          "[protocol]") {
+    // The server sends the body first and frees what made it afterwards: the body must not
+    // depend on it.
+    served s;
+    sync_request req = push_request(0xa1, {make_change(0xa1, 1, operation::insert, "Case", guid(1),
+                                                       stamp_at(1, 0xa1), new_case("C-1"))});
+    req.pull = pull_request{0, 10, {"Case"}, {}};
+    answer a = s.h.handle("BatchQuery", protocol::encode_sync(req, helpdesk()), "ann");
+    REQUIRE(a.status == 200);
+    CHECK(a.spent != nullptr);
+    a.spent.reset();
+    const js::object out = js::parse(a.body).as_object();
+    const js::array& r = out.at("queryResults").as_array();
+    REQUIRE(r.size() == 2);
+    CHECK(result_at(r, 0).at("concordSync").at("outcome") == "applied");
+    CHECK(result_at(r, 1).at("rows").at(0).at("Number") == "C-1");
+
+    const answer refused = s.h.handle("BatchQuery", "{", "ann");
+    CHECK(refused.status == 400);
+    CHECK(refused.spent == nullptr);
+}

@@ -403,3 +403,48 @@ TEST_CASE("sqlite_replica_store: a damaged outbox change fails the read as a dam
         CHECK(after[0].fields == third.fields);
     }
 }
+
+TEST_CASE("sqlite_hub_store: transactions right after large commits read and write what those "
+          "wrote",
+          "[store][sqlite]") {
+    // A commit of a thousand records or more leaves its bookkeeping to be freed on another
+    // thread; the next transaction starts while (or after) that runs.
+    temp_dir dir;
+    sqlite_hub_store s(dir.file(), testing::hub_store_conformance_schema());
+    constexpr int n = 1500;
+    auto id_of = [](int i) {
+        char tail[13];
+        std::snprintf(tail, sizeof tail, "%012x", static_cast<unsigned>(i));
+        return std::string("00000000-0000-4000-8000-") + tail;
+    };
+    std::vector<change> all;
+    for (int i = 0; i < n; ++i)
+        all.push_back(change{{replica_id{3}, static_cast<std::uint64_t>(i + 1)},
+                             operation::update,
+                             "Case",
+                             id_of(i),
+                             {},
+                             {}});
+    for (int round = 0; round < 4; ++round) {
+        INFO("round " << round);
+        const stamp at{1'700'000'000'000 + round, 0, replica_id{3}};
+        auto tx = s.begin();
+        tx.prefetch(all, read_ahead::records);
+        for (int i = 0; i < n; ++i) {
+            std::optional<stored_record> was = tx.load("Case", id_of(i));
+            REQUIRE(was.has_value() == (round > 0));
+            if (was)
+                REQUIRE(was->fields.at("N").as_int64() == (round - 1) * n + i);
+            stored_record r;
+            r.entity = "Case";
+            r.id = id_of(i);
+            r.fields = {{"Number", "N-" + std::to_string(i)}, {"N", round * n + i}};
+            r.stamps.insert_or_assign("Number", at);
+            r.stamps.insert_or_assign("N", at);
+            tx.save(r);
+        }
+        tx.commit();
+    }
+    auto tx = s.begin();
+    CHECK(tx.load("Case", id_of(n - 1))->fields.at("N").as_int64() == 3 * n + n - 1);
+}

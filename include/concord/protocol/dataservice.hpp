@@ -12,7 +12,6 @@
 
 #include <boost/json.hpp>
 
-#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -186,14 +185,18 @@ inline int error_value(std::string_view name) noexcept {
 inline const boost::json::value* find(const boost::json::object& o, std::string_view key) noexcept {
     if (auto it = o.find(key); it != o.end())
         return &it->value();
+    // ASCII case folding, not std::tolower (a locale lookup per character): property names are
+    // ASCII, and this scan runs for every absent optional property of every item.
+    const auto fold = [](char c) noexcept {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
     for (const auto& kv : o) {
         const std::string_view k = kv.key();
         if (k.size() != key.size())
             continue;
         bool same = true;
         for (std::size_t i = 0; i < k.size() && same; ++i)
-            same = std::tolower(static_cast<unsigned char>(k[i])) ==
-                   std::tolower(static_cast<unsigned char>(key[i]));
+            same = fold(k[i]) == fold(key[i]);
         if (same)
             return &kv.value();
     }
@@ -227,21 +230,25 @@ inline result<boost::json::value> parse_json(std::string_view body, const limits
     return p.release();
 }
 
-/** Decodes a Parameter's value for a column: accepts the JSON-encoded date strings that
-    DataService clients send ("\"2026-01-01T00:00:00.000\"") as well as bare ones, and checks
-    the declared DataValueType against the column's.
-    @param where names the item and column for messages.
-*/
-inline result<boost::json::value> decode_parameter(const boost::json::object& parameter,
-                                                   const column& col, std::string_view where,
-                                                   const limits& lim) {
+namespace detail {
+
+inline std::string describe(std::string_view where) {
+    return std::string(where);
+}
+
+// decode_parameter's work; `describe(where)` (found by argument-dependent lookup for other
+// types) writes the place out, only when a message needs it.
+template <class Where>
+result<boost::json::value> decode_parameter_at(const boost::json::object& parameter,
+                                               const column& col, const Where& where,
+                                               const limits& lim) {
     const boost::json::value* v = find(parameter, "value");
     boost::json::value value = v ? *v : boost::json::value(nullptr);
     if (const boost::json::value* t = find(parameter, "dataValueType")) {
         if (!t->is_int64() || t->get_int64() < 0 || t->get_int64() > 50 ||
             !is_supported(static_cast<int>(t->get_int64())))
             return error(errc::type_mismatch,
-                         std::string(where) + ": dataValueType " + boost::json::serialize(*t) +
+                         describe(where) + ": dataValueType " + boost::json::serialize(*t) +
                              " is not one concord accepts (0, 1, 4–12)",
                          col.name);
         const auto declared = static_cast<data_value_type>(t->get_int64());
@@ -252,14 +259,14 @@ inline result<boost::json::value> decode_parameter(const boost::json::object& pa
             (declared == data_value_type::integer && col.type == data_value_type::enumeration);
         if (!compatible)
             return error(errc::type_mismatch,
-                         std::string(where) + ": column '" + col.name + "' is " +
+                         describe(where) + ": column '" + col.name + "' is " +
                              std::string(to_string(col.type)) + ", the parameter says " +
                              std::string(to_string(declared)),
                          col.name);
     }
     if (value.is_string() && value.get_string().size() > lim.max_value_bytes)
         return error(errc::body_too_large,
-                     std::string(where) + ": the value of column '" + col.name + "' exceeds " +
+                     describe(where) + ": the value of column '" + col.name + "' exceeds " +
                          std::to_string(lim.max_value_bytes) + " bytes",
                      col.name);
     const bool temporal = col.type == data_value_type::date_time ||
@@ -279,6 +286,19 @@ inline result<boost::json::value> decode_parameter(const boost::json::object& pa
         if (const boost::json::value* inner = find(value.get_object(), "value"))
             value = *inner;
     return value;
+}
+
+} // namespace detail
+
+/** Decodes a Parameter's value for a column: accepts the JSON-encoded date strings that
+    DataService clients send ("\"2026-01-01T00:00:00.000\"") as well as bare ones, and checks
+    the declared DataValueType against the column's.
+    @param where names the item and column for messages.
+*/
+inline result<boost::json::value> decode_parameter(const boost::json::object& parameter,
+                                                   const column& col, std::string_view where,
+                                                   const limits& lim) {
+    return detail::decode_parameter_at(parameter, col, where, lim);
 }
 
 } // namespace concord::protocol

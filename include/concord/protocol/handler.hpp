@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,10 @@ namespace concord::protocol {
 struct answer {
     unsigned status = 200;
     std::string body;
+    /// What the answer was made from (a round's decoded request, changes and outcomes), for the
+    /// caller to release once the answer is sent: freeing a large round takes a while that the
+    /// client need not wait for. Empty when nothing is worth keeping.
+    std::shared_ptr<void> spent;
 };
 
 namespace detail {
@@ -175,25 +180,28 @@ public:
     */
     answer handle(std::string_view contract, std::string_view body, std::string_view credentials) {
         const auto s = hub_->schema(); // a snapshot: the hub's schema may change meanwhile
-        auto req = parse_request(body, contract, *s, limits_);
-        if (!req)
-            return failure(400, req.error());
+        auto parsed = parse_request(body, contract, *s, limits_);
+        if (!parsed)
+            return failure(400, parsed.error());
+        auto spent = std::make_shared<round>();
+        spent->batch = std::move(*parsed);
+        const batch_request& req = spent->batch;
         // The answer is built, serialised and dropped together: one arena for its values.
         const boost::json::storage_ptr sp =
             boost::json::make_shared_resource<boost::json::monotonic_resource>();
         boost::json::array results(sp);
-        results.resize(req->items.size());
+        results.resize(req.items.size());
         written texts;                 // results written as text already (a round's plain ones)
         std::optional<stamp> hub_time; // a sync round answers the time its response was made
         boost::json::object sync(sp);
-        if (req->replica) {
-            texts.at.resize(req->items.size());
-            auto r = run_sync(*req, credentials, results, texts, sync);
+        if (req.replica) {
+            texts.at.resize(req.items.size());
+            auto r = run_sync(*spent, credentials, results, texts, sync);
             if (!r)
                 return failure(refused(r.error()) ? 401 : 500, r.error());
             hub_time = *r;
         } else {
-            if (auto r = run_online(*req, credentials, results); !r)
+            if (auto r = run_online(req, credentials, results); !r)
                 return failure(refused(r.error()) ? 401 : 500, r.error());
         }
         sync["hubTime"] = to_string(hub_time ? *hub_time : hub_->now());
@@ -202,12 +210,19 @@ public:
         if (contract != "BatchQuery") {
             boost::json::object out = std::move(results.at(0).as_object());
             out["concordSync"] = std::move(sync);
-            return answer{200, boost::json::serialize(out)};
+            return answer{200, boost::json::serialize(out), std::move(spent)};
         }
-        return answer{200, batch_answer(results, texts, sync)};
+        return answer{200, batch_answer(results, texts, sync), std::move(spent)};
     }
 
 private:
+    // A request and, for a sync round, the hub's call and answer: kept until the answer is sent.
+    struct round {
+        batch_request batch;
+        sync_request sync;
+        std::optional<sync_response> response;
+    };
+
     // Results of a batch written as text: item i's is `text.substr(at[i].first, at[i].second)`
     // when that length is not 0.
     struct written {
@@ -289,11 +304,11 @@ private:
 
     // One sync round; `batch_sync` receives the batch-level answer (the schema, when it changed).
     // The answer's values are made on `results`' storage.
-    result<stamp> run_sync(batch_request& b, std::string_view credentials,
-                           boost::json::array& results, written& texts,
-                           boost::json::object& batch_sync) {
+    result<stamp> run_sync(round& rd, std::string_view credentials, boost::json::array& results,
+                           written& texts, boost::json::object& batch_sync) {
         const boost::json::storage_ptr& sp = results.storage();
-        sync_request req;
+        batch_request& b = rd.batch;
+        sync_request& req = rd.sync;
         req.replica = *b.replica;
         req.acknowledged = b.acknowledged;
         req.scope = b.scope;
@@ -329,9 +344,10 @@ private:
                 push_items.push_back(i);
             }
         }
-        auto resp = hub_->sync(req);
-        if (!resp)
-            return resp.error();
+        auto answered = hub_->sync(req);
+        if (!answered)
+            return answered.error();
+        const std::optional<sync_response>& resp = rd.response.emplace(std::move(*answered));
         if (!resp->schema_version.empty())
             batch_sync["schemaVersion"] = resp->schema_version;
         if (resp->schema)

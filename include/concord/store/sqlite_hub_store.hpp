@@ -104,6 +104,9 @@ private:
     static constexpr int log_batch = 100;
     // Records read ahead from which half are read on a second connection, on another thread.
     static constexpr std::size_t ahead_in_parallel = 1000;
+    // Records touched from which a committed transaction's bookkeeping is freed on another
+    // thread: for a 10,000-change round that takes milliseconds the answer need not wait for.
+    static constexpr std::size_t free_aside_from = 1000;
     struct data {
         data(const std::string& path, const sqlite_options& o) : conn(path, o), options(o) {}
         std::mutex mutex;
@@ -115,6 +118,9 @@ private:
         std::unique_ptr<detail::sqlite::connection> reader; // opened by the first use
         std::unordered_map<std::string, table, detail::string_hash, std::equal_to<>> tables;
         std::vector<std::string> names; // entity names, in schema order
+        // A committed transaction's bookkeeping being freed; the next transaction waits for it
+        // (under `mutex`), so that at most one is pending.
+        std::future<void> freeing;
     };
     // An entity table's leading columns (formats 2 and 3).
     static constexpr const char* system_columns =
@@ -582,6 +588,8 @@ public:
                 s.exec();
             }
         });
+        if (records_.size() >= free_aside_from)
+            free_aside();
         scope_.commit();
     }
 
@@ -589,6 +597,8 @@ private:
     friend class sqlite_hub_store;
 
     explicit transaction(data* d) : d_(d), scope_(d->conn, d->mutex) {
+        if (d_->freeing.valid())
+            d_->freeing.get();
         detail::sqlite::guard("starting a transaction", [&] {
             auto& s = d_->conn.stmt("SELECT value FROM concord_meta WHERE key = 'seq'");
             seq_ = s.step() ? static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0)) : 0;
@@ -597,6 +607,18 @@ private:
     }
 
     static std::int64_t to_i64(std::uint64_t v) noexcept { return static_cast<std::int64_t>(v); }
+
+    // Hands what the transaction knows of its records to another thread to free (called with
+    // the lock held, before the commit releases it).
+    void free_aside() {
+        try {
+            d_->freeing = std::async(std::launch::async,
+                                     [spent = std::move(records_)]() mutable { spent.clear(); });
+        } catch (const std::system_error&) { // no thread to be had: freed here, as usual
+        }
+        records_.clear(); // the entries are gone either way
+        unsaved_.clear();
+    }
 
     const table* find(std::string_view entity) const {
         auto it = d_->tables.find(entity);

@@ -225,6 +225,7 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
             ec == boost::beast::error::timeout)
             break;
         http::response<http::string_body> res;
+        std::shared_ptr<void> spent;
         bool close = false;
         self->busy = true;
         ++active_;
@@ -258,6 +259,7 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
             res.body() = std::move(a.body);
             for (auto& [name, value] : a.headers)
                 res.set(name, std::move(value));
+            spent = std::move(a.spent);
             res.version(req.version());
             close = !req.keep_alive() || stopping_;
         }
@@ -268,6 +270,7 @@ boost::asio::awaitable<void> http_server<Hub>::serve(Stream& stream) {
         ++requests_;
         boost::system::error_code wec;
         co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, wec));
+        spent.reset(); // the client has its answer: freeing what made it delays no one now
         --active_;
         self->busy = false;
         if (wec || close)
@@ -325,7 +328,7 @@ typename http_server<Hub>::reply http_server<Hub>::dataservice(const request& re
         return refused(who.error());
 
     protocol::answer a = handler_.handle(contract, req.body(), credentials);
-    reply out{a.status, std::move(a.body), {}};
+    reply out{a.status, std::move(a.body), {}, std::move(a.spent)};
     if (out.status != 200) {
         out.body = detail::redact(std::move(out.body), credentials);
         if (out.status == 401) // the session ended between the check above and the hub's own
