@@ -31,7 +31,7 @@ struct answer {
     /// What the answer was made from (a round's decoded request, changes and outcomes), for the
     /// caller to release once the answer is sent: freeing a large round takes a while that the
     /// client need not wait for. Empty when nothing is worth keeping.
-    std::shared_ptr<void> spent;
+    std::shared_ptr<void> spent{};
 };
 
 namespace detail {
@@ -347,15 +347,15 @@ private:
         auto answered = hub_->sync(req);
         if (!answered)
             return answered.error();
-        const std::optional<sync_response>& resp = rd.response.emplace(std::move(*answered));
-        if (!resp->schema_version.empty())
-            batch_sync["schemaVersion"] = resp->schema_version;
-        if (resp->schema)
-            batch_sync["schema"] = to_json(*resp->schema);
+        const sync_response& resp = rd.response.emplace(std::move(*answered));
+        if (!resp.schema_version.empty())
+            batch_sync["schemaVersion"] = resp.schema_version;
+        if (resp.schema)
+            batch_sync["schema"] = to_json(*resp.schema);
         texts.text.reserve(push_items.size() * 160); // a plain result's size, about
         for (std::size_t k = 0; k < push_items.size(); ++k) {
             const item& it = b.items[push_items[k]];
-            const outcome& o = resp->outcomes[k];
+            const outcome& o = resp.outcomes[k];
             const std::size_t from = texts.text.size();
             if (detail::append_plain_result(texts.text, o, it.query_id)) {
                 texts.at[push_items[k]] = {from, texts.text.size() - from};
@@ -368,7 +368,7 @@ private:
         for (std::size_t i : pull_items) {
             const item& it = b.items[i];
             boost::json::array rows(sp);
-            for (const hub_record& h : resp->rows)
+            for (const hub_record& h : resp.rows)
                 if (h.entity == it.q->entity) {
                     boost::json::object row = detail::values_of(h, sp);
                     if (h.deleted)
@@ -377,10 +377,10 @@ private:
                 }
             const std::size_t n = rows.size();
             boost::json::object sync(
-                {{"cursor", resp->cursor}, {"more", resp->more}, {"latest", resp->latest}}, sp);
-            if (!resp->scope.empty())
-                sync["scope"] = resp->scope;
-            if (resp->resync)
+                {{"cursor", resp.cursor}, {"more", resp.more}, {"latest", resp.latest}}, sp);
+            if (!resp.scope.empty())
+                sync["scope"] = resp.scope;
+            if (resp.resync)
                 sync["resync"] = true;
             boost::json::object r({{"rows", std::move(rows)},
                                    {"rowsAffected", n},
@@ -398,7 +398,7 @@ private:
                 return r.error();
             results[i] = std::move(*r);
         }
-        return resp->hub_time;
+        return resp.hub_time;
     }
 
     result<void> run_online(const batch_request& b, std::string_view credentials,

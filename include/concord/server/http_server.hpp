@@ -141,7 +141,7 @@ private:
         unsigned status = 200;
         std::string body;
         std::vector<std::pair<boost::beast::http::field, std::string>> headers;
-        std::shared_ptr<void> spent; // released once the reply is sent (protocol::answer::spent)
+        std::shared_ptr<void> spent{}; // released once the reply is sent (protocol::answer::spent)
     };
 
     template <class Stream>

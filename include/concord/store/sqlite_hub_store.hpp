@@ -614,7 +614,7 @@ private:
         try {
             d_->freeing = std::async(std::launch::async,
                                      [spent = std::move(records_)]() mutable { spent.clear(); });
-        } catch (const std::system_error&) { // no thread to be had: freed here, as usual
+        } catch (...) { // no thread (or no memory for one): freed here, as usual
         }
         records_.clear(); // the entries are gone either way
         unsaved_.clear();
