@@ -62,14 +62,28 @@ private:
     bool is_item_ = false;
 };
 
-inline result<std::string> column_path(const boost::json::value* expr, const location& where) {
+// `expr` as an expression object of `type` (absent: taken as `type`); `kind` names it.
+inline result<const boost::json::object*> expression(const boost::json::value* expr, int type,
+                                                     std::string_view kind, const location& where) {
     if (expr == nullptr || !expr->is_object())
-        return error(errc::invalid_request, where + ": expected an expression object");
+        return error(errc::invalid_request,
+                     where + ": expected " +
+                         (type == 0 ? std::string("an expression object")
+                                    : "a " + std::string(kind) + " expression"));
     const auto& o = expr->get_object();
     const boost::json::value* t = find(o, "expressionType");
-    if (t != nullptr && !(t->is_int64() && t->get_int64() == 0))
-        return error(errc::unsupported,
-                     where + ": only column expressions (expressionType 0) are supported here");
+    if (t != nullptr && !(t->is_int64() && t->get_int64() == type))
+        return error(errc::unsupported, where + ": only " + std::string(kind) +
+                                            " expressions (expressionType " + std::to_string(type) +
+                                            ") are supported here");
+    return &o;
+}
+
+inline result<std::string> column_path(const boost::json::value* expr, const location& where) {
+    auto x = expression(expr, 0, "column", where);
+    if (!x)
+        return x.error();
+    const boost::json::object& o = **x;
     const boost::json::value* p = find(o, "columnPath");
     if (p == nullptr || !p->is_string())
         return error(errc::invalid_request, where + ": columnPath is missing");
@@ -84,14 +98,10 @@ inline result<std::string> column_path(const boost::json::value* expr, const loc
 inline result<boost::json::value> parameter_value(const boost::json::value* expr,
                                                   const entity_schema& e, const std::string& column,
                                                   const location& where, const limits& lim) {
-    if (expr == nullptr || !expr->is_object())
-        return error(errc::invalid_request, where + ": expected a parameter expression");
-    const auto& o = expr->get_object();
-    const boost::json::value* t = find(o, "expressionType");
-    if (t != nullptr && !(t->is_int64() && t->get_int64() == 2))
-        return error(errc::unsupported,
-                     where + ": only parameter expressions (expressionType 2) are supported here");
-    const boost::json::value* p = find(o, "parameter");
+    auto x = expression(expr, 2, "parameter", where);
+    if (!x)
+        return x.error();
+    const boost::json::value* p = find(**x, "parameter");
     if (p == nullptr || !p->is_object())
         return error(errc::invalid_request, where + ": parameter is missing");
     if (column == "Id") {
