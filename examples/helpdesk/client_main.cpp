@@ -398,8 +398,10 @@ void import_archive(const arguments& args, replica& agent, OpenTablet open_table
             std::cout << '\r' << progress_line(p) << std::flush;
             return;
         }
-        const int tenth = static_cast<int>(p.pull_fraction() * 10);
-        if (tenth > shown && (p.done || tenth < 10)) { // 100% once, when done
+        // By the percentage the line shows (rounded), so that no tenth is skipped.
+        const int percent = static_cast<int>(p.pull_fraction() * 100 + 0.5);
+        const int tenth = percent / 10;
+        if (tenth > shown && (p.done || percent < 100)) { // 100% once, when done
             std::cout << progress_line(p) << '\n';
             shown = tenth;
         }

@@ -78,11 +78,18 @@ struct workplace {
 
     /// A fingerprint of the definition: equal workplaces give equal keys.
     std::string key() const {
-        std::string k = "workplace " + boost::json::serialize(boost::json::value(name));
+        // Appended piece by piece: `"\n" + string` trips g++ 12's false -Wrestrict (PR 105651).
+        std::string k = "workplace ";
+        k += boost::json::serialize(boost::json::value(name));
         for (const auto& e : entities) {
-            k += "\n" + boost::json::serialize(boost::json::value(e.entity)) + " " + e.where.text();
-            for (const auto& c : e.columns)
-                k += " " + boost::json::serialize(boost::json::value(c));
+            k += '\n';
+            k += boost::json::serialize(boost::json::value(e.entity));
+            k += ' ';
+            k += e.where.text();
+            for (const auto& c : e.columns) {
+                k += ' ';
+                k += boost::json::serialize(boost::json::value(c));
+            }
         }
         return k;
     }
