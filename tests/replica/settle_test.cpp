@@ -70,7 +70,7 @@ struct world {
     /// Runs `f` inside the next exchange only: the app writing while the round is in flight.
     template <class F>
     void during_next_sync(F f) {
-        a->transport().set_hook([this, f, done = false]() mutable {
+        a->transport().set_hook([f, done = false]() mutable {
             if (!done)
                 f();
             done = true;

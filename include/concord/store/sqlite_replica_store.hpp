@@ -268,10 +268,13 @@ public:
         std::vector<bool> found(ids.size());
         if (ids.empty())
             return found;
-        const auto [lo, hi] =
+        // Not a structured binding: clang 14 cannot capture one in the lambda below.
+        const auto run =
             std::minmax_element(ids.begin(), ids.end(), [](const change_id& a, const change_id& b) {
                 return a.seq < b.seq;
             });
+        const auto lo = run.first;
+        const auto hi = run.second;
         detail::sqlite::guard("dropping changes", [&] {
             // The outbox's rows in the run, by sequence; a matched row leaves the map so that an
             // id given twice is found once, as with one drop after the other.
