@@ -772,21 +772,23 @@ TEST_CASE("handler: a round's plain results are written as text exactly as their
                                   outcome_kind::superseded, outcome_kind::duplicate};
     for (const outcome_kind kind : kinds)
         for (const std::string& id : record_ids)
-            for (const js::value& qid : query_ids) {
-                outcome o;
-                o.change = change_id{replica_id{0xa1}, 42};
-                o.kind = kind;
-                o.entity = "Case";
-                o.record_id = id;
-                js::object values = protocol::detail::write_result(o, qid);
-                values["concordSync"] = protocol::detail::encode_outcome(o);
-                std::string text = "[";
-                REQUIRE(protocol::detail::append_plain_result(text, o, qid));
-                INFO(text);
-                CHECK(text == "[" + js::serialize(values));
-            }
-    // Anything more than the change id and kind is written from the values.
-    std::vector<outcome> more(8);
+            for (const js::value& qid : query_ids)
+                for (const bool echo_omitted : {false, true}) { // a pushing replica's: true
+                    outcome o;
+                    o.change = change_id{replica_id{0xa1}, 42};
+                    o.kind = kind;
+                    o.entity = "Case";
+                    o.record_id = id;
+                    o.echo_omitted = echo_omitted;
+                    js::object values = protocol::detail::write_result(o, qid);
+                    values["concordSync"] = protocol::detail::encode_outcome(o);
+                    std::string text = "[";
+                    REQUIRE(protocol::detail::append_plain_result(text, o, qid));
+                    INFO(text);
+                    CHECK(text == "[" + js::serialize(values));
+                }
+    // Anything more than the change id, kind and echo is written from the values.
+    std::vector<outcome> more(7);
     more[0].kind = outcome_kind::rejected;
     more[1].reason = reject_reason::permission;
     more[2].code = make_error_code(errc::permission_denied);
@@ -794,7 +796,6 @@ TEST_CASE("handler: a round's plain results are written as text exactly as their
     more[4].field = "Status";
     more[5].skew_clamped = true;
     more[6].losing = js::object{{"Status", "Open"}};
-    more[7].echo_omitted = true;
     more.emplace_back().hub_copy = hub_record{"Case", guid(3), {}, false, 9};
     for (const outcome& o : more) {
         std::string text = "x";

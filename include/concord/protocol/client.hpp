@@ -303,16 +303,9 @@ inline void append_write(std::string& out, const change& c, const schema& s) {
     out += "}}";
 }
 
-} // namespace detail
-
-/** Encodes one sync round as a BatchQuery body: an Insert/Update/Delete item per pushed change
-    (Update and Delete filter on `Id`), each with `concordSync {changeId, stamp}`, then one
-    SelectQuery per pulled entity with `concordSync {after}` (and a workplace view's `filters`
-    and `columns`); the batch carries
-    `concordSync {replica, acknowledged, scope}` (`scope` only when known). Column types come
-    from `s`.
-*/
-inline std::string encode_sync(const sync_request& req, const schema& s) {
+// encode_sync and decode_sync with the pull as sent: `req.pull`, or a copy of it that spells
+// out its entities (the HTTP transport's, which thus never copies the pushed changes).
+inline std::string encode_sync(const sync_request& req, const pull_request* pull, const schema& s) {
     std::string body = R"({"items":[)";
     bool first = true;
     for (const change& c : req.push) {
@@ -321,8 +314,8 @@ inline std::string encode_sync(const sync_request& req, const schema& s) {
         first = false;
         detail::append_write(body, c, s);
     }
-    if (req.pull) {
-        const pull_request& p = *req.pull;
+    if (pull != nullptr) {
+        const pull_request& p = *pull;
         for (std::size_t i = 0; i < p.entities.size(); ++i) {
             boost::json::object q{{"__type", "Terrasoft.Nui.ServiceModel.DataContract.SelectQuery"},
                                   {"rootSchemaName", p.entities[i]},
@@ -363,14 +356,8 @@ inline std::string encode_sync(const sync_request& req, const schema& s) {
     return body;
 }
 
-/** Decodes the hub's answer to `encode_sync(req)`.
-
-    A write the hub could not even decode (e.g. a column its schema lacks) comes back as a
-    `rejected: validation` outcome, so it lands in the sync log instead of blocking the outbox.
-    @returns the response; or the hub's whole-request error (its code from `errorCode`), or
-    `protocol_error` when the answer does not fit the request.
-*/
-inline result<sync_response> decode_sync(std::string_view body, const sync_request& req) {
+inline result<sync_response> decode_sync(std::string_view body, const sync_request& req,
+                                         const pull_request* pull) {
     // The parsed answer lives in an arena. Outcomes are copied out of it (a hub copy may end in
     // the sync log); pulled rows are moved (take_row) and keep the arena until they are gone.
     auto parsed = parse_json(
@@ -389,7 +376,7 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
                      "the hub refused the request: " + detail::text(st, "Message"));
     }
     const boost::json::value* qr = find(o, "queryResults");
-    const std::size_t pulls = req.pull ? req.pull->entities.size() : 0;
+    const std::size_t pulls = pull != nullptr ? pull->entities.size() : 0;
     if (qr == nullptr || !qr->is_array() || qr->get_array().size() != req.push.size() + pulls)
         return error(errc::protocol_error,
                      "the hub's answer has the wrong number of query results");
@@ -465,18 +452,17 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
         if (ok == nullptr || !ok->is_bool() || !ok->get_bool()) {
             const boost::json::value* ei = find(r, "errorInfo");
             return error(errc::protocol_error,
-                         "the pull of " + req.pull->entities[k] + " failed: " +
+                         "the pull of " + pull->entities[k] + " failed: " +
                              (ei && ei->is_object() ? detail::text(ei->get_object(), "message")
                                                     : std::string()));
         }
         const boost::json::value* rows = find(r, "rows");
         if (rows == nullptr || !rows->is_array())
-            return error(errc::protocol_error,
-                         "the pull of " + req.pull->entities[k] + " has no rows");
+            return error(errc::protocol_error, "the pull of " + pull->entities[k] + " has no rows");
         // The parsed answer is this function's own: its rows' values are moved out.
         for (auto& row : const_cast<boost::json::value*>(rows)->get_array())
             if (row.is_object())
-                resp.rows.push_back(detail::take_row(row.get_object(), req.pull->entities[k]));
+                resp.rows.push_back(detail::take_row(row.get_object(), pull->entities[k]));
         if (const boost::json::value* x = find(r, "concordSync"); x && x->is_object()) {
             const auto& xo = x->get_object();
             resp.cursor = detail::count(find(xo, "cursor"));
@@ -488,7 +474,7 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
             resp.resync = resync && resync->is_bool() && resync->get_bool();
         }
     }
-    if (!req.pull)
+    if (pull == nullptr)
         resp.cursor = 0;
     if (const boost::json::value* x = find(o, "concordSync"); x && x->is_object()) {
         if (auto t = parse_stamp(detail::text(x->get_object(), "hubTime")))
@@ -504,6 +490,30 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
         }
     }
     return resp;
+}
+
+} // namespace detail
+
+/** Encodes one sync round as a BatchQuery body: an Insert/Update/Delete item per pushed change
+    (Update and Delete filter on `Id`), each with `concordSync {changeId, stamp}`, then one
+    SelectQuery per pulled entity with `concordSync {after}` (and a workplace view's `filters`
+    and `columns`); the batch carries
+    `concordSync {replica, acknowledged, scope}` (`scope` only when known). Column types come
+    from `s`.
+*/
+inline std::string encode_sync(const sync_request& req, const schema& s) {
+    return detail::encode_sync(req, req.pull ? &*req.pull : nullptr, s);
+}
+
+/** Decodes the hub's answer to `encode_sync(req)`.
+
+    A write the hub could not even decode (e.g. a column its schema lacks) comes back as a
+    `rejected: validation` outcome, so it lands in the sync log instead of blocking the outbox.
+    @returns the response; or the hub's whole-request error (its code from `errorCode`), or
+    `protocol_error` when the answer does not fit the request.
+*/
+inline result<sync_response> decode_sync(std::string_view body, const sync_request& req) {
+    return detail::decode_sync(body, req, req.pull ? &*req.pull : nullptr);
 }
 
 } // namespace concord::protocol

@@ -1059,7 +1059,8 @@ inline sqlite_hub_store::sqlite_hub_store(const std::string& path, const concord
                                        "concord_stamps = ?4";
                 for (std::size_t i = 0; i < t.columns.size(); ++i) {
                     const std::string col = detail::sqlite::quote(t.columns[i]);
-                    const std::string at = "?" + std::to_string(5 + i);
+                    std::string at(1, '?'); // not "?" + ...: g++ 12's false -Wrestrict
+                    at += std::to_string(5 + i);
                     values += ", " + at;
                     in_place += ", " + col + " = " + at;
                 }

@@ -201,16 +201,17 @@ public:
         from the hub, `protocol_error` for an answer that does not fit the request.
     */
     result<sync_response> exchange(const sync_request& req) {
-        // "All entities" is spelled out: each pulled entity is one SelectQuery on the wire.
-        const sync_request* sent = &req;
-        sync_request all;
-        if (req.pull && req.pull->entities.empty()) {
-            all = req;
+        // "All entities" is spelled out: each pulled entity is one SelectQuery on the wire. Only
+        // the pull is copied for it, never the pushed changes.
+        const pull_request* pull = req.pull ? &*req.pull : nullptr;
+        std::optional<pull_request> all;
+        if (pull != nullptr && pull->entities.empty()) {
+            all = *pull;
             for (const auto& e : p_->schema.entities())
-                all.pull->entities.push_back(e.name);
-            sent = &all;
+                all->entities.push_back(e.name);
+            pull = &*all;
         }
-        const std::string body = protocol::encode_sync(*sent, p_->schema);
+        const std::string body = protocol::detail::encode_sync(req, pull, p_->schema);
         error last;
         for (int attempt = 0; attempt < std::max(1, p_->options.attempts); ++attempt) {
             if (attempt > 0) {
@@ -227,7 +228,7 @@ public:
                 last = error(errc::transport_failed, "the hub is unavailable (503)");
                 continue;
             }
-            return protocol::decode_sync(answer->second, *sent);
+            return protocol::detail::decode_sync(answer->second, req, pull);
         }
         return last;
     }
