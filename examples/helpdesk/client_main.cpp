@@ -350,6 +350,11 @@ void expect_agent_copies(replica& agent, const std::vector<std::pair<person, rep
     }
 }
 
+// The percentage a progress line shows: the pull's fraction, rounded.
+int shown_percent(const cc::sync_progress& p) {
+    return static_cast<int>(p.pull_fraction() * 100 + 0.5);
+}
+
 // One line of a progress bar: "[#####-----]  50%  5,000 records, page 5".
 std::string progress_line(const cc::sync_progress& p) {
     constexpr int width = 30;
@@ -358,7 +363,7 @@ std::string progress_line(const cc::sync_progress& p) {
     std::ostringstream out;
     out << "  [" << std::string(static_cast<std::size_t>(filled), '#')
         << std::string(static_cast<std::size_t>(width - filled), '-') << "] " << std::setw(3)
-        << static_cast<int>(f * 100 + 0.5) << "%  " << p.pulled << " records, page " << p.pages;
+        << shown_percent(p) << "%  " << p.pulled << " records, page " << p.pages;
     return out.str();
 }
 
@@ -398,8 +403,8 @@ void import_archive(const arguments& args, replica& agent, OpenTablet open_table
             std::cout << '\r' << progress_line(p) << std::flush;
             return;
         }
-        // By the percentage the line shows (rounded), so that no tenth is skipped.
-        const int percent = static_cast<int>(p.pull_fraction() * 100 + 0.5);
+        // By the percentage the line shows, so that no tenth is skipped.
+        const int percent = shown_percent(p);
         const int tenth = percent / 10;
         if (tenth > shown && (p.done || percent < 100)) { // 100% once, when done
             std::cout << progress_line(p) << '\n';
