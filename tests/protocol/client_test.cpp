@@ -471,6 +471,11 @@ TEST_CASE("client: decode_sync refuses answers that do not fit the request", "[p
         b["queryResults"].as_array()[0].as_object()["concordSync"].as_object()["changeId"] =
             "00000000000000a1:2";
         expect_protocol_error(b, "answers another change");
+        for (const char* id : {"00000000000000a1", "00000000000000a1:1x", "a1:1", ""}) {
+            INFO(id);
+            b["queryResults"].as_array()[0].as_object()["concordSync"].as_object()["changeId"] = id;
+            expect_protocol_error(b, "answers another change");
+        }
     }
     SECTION("a write result with no outcome and no errorInfo") {
         js::object b = good;

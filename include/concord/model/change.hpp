@@ -10,6 +10,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <charconv>
 #include <compare>
 #include <cstdint>
 #include <string>
@@ -60,9 +61,43 @@ struct change {
     friend bool operator==(const change&, const change&) = default;
 };
 
-/// "<replica hex>:<seq>", for messages and logs.
+namespace detail {
+
+// Appends the text form of `id`. It is only hex digits, ':' and digits, so the wire writers put
+// it between quotes as it is, with no escaping and no string of its own (one per pushed change
+// and per outcome, each way).
+inline void put_change_id(std::string& out, const change_id& id) {
+    put_hex(out, id.replica.value, 16);
+    out.push_back(':');
+    char digits[20]; // 2^64 - 1 has 20 digits
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, id.seq);
+    out.append(digits, end);
+}
+
+} // namespace detail
+
+/// "<replica hex>:<seq>": 16 lower-case hex digits, a colon, the sequence in decimal. The wire
+/// form of a pushed change's id, and how messages and logs name it.
 inline std::string to_string(const change_id& id) {
-    return to_string(id.replica) + ":" + std::to_string(id.seq);
+    std::string s;
+    s.reserve(37);
+    detail::put_change_id(s, id);
+    return s;
+}
+
+/// Parses the text form of a change id; `errc::invalid_request` naming the text on anything
+/// else, a sequence of 0 included (sequences start at 1).
+inline result<change_id> parse_change_id(std::string_view s) {
+    change_id id;
+    const auto colon = s.find(':');
+    const std::string_view digits =
+        colon == std::string_view::npos ? std::string_view{} : s.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id.seq);
+    if (colon != 16 || !detail::get_hex(s.substr(0, 16), id.replica.value) || digits.empty() ||
+        ec != std::errc{} || end != digits.data() + digits.size() || id.seq == 0)
+        return error(errc::invalid_request,
+                     "change id '" + std::string(s) + "' is not <16 hex digits>:<sequence>");
+    return id;
 }
 
 } // namespace concord

@@ -91,15 +91,24 @@ inline result<replica_id> parse_replica_id(std::string_view s) {
     return id;
 }
 
+namespace detail {
+
+// Appends the text form of `st`: hex digits and dashes, nothing a JSON string escapes.
+inline void put_stamp(std::string& out, const stamp& st) {
+    put_hex(out, static_cast<std::uint64_t>(st.physical_ms), 12);
+    out.push_back('-');
+    put_hex(out, st.logical, 8);
+    out.push_back('-');
+    put_hex(out, st.replica.value, 16);
+}
+
+} // namespace detail
+
 /// The text form of a stamp (see `stamp`).
 inline std::string to_string(const stamp& st) {
     std::string s;
     s.reserve(38);
-    detail::put_hex(s, static_cast<std::uint64_t>(st.physical_ms), 12);
-    s.push_back('-');
-    detail::put_hex(s, st.logical, 8);
-    s.push_back('-');
-    detail::put_hex(s, st.replica.value, 16);
+    detail::put_stamp(s, st);
     return s;
 }
 

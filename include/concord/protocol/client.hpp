@@ -296,11 +296,11 @@ inline void append_write(std::string& out, const change& c, const schema& s) {
         out += R"(,"filters":)";
         append_id_filter(out, c.record_id);
     }
-    out += R"(,"concordSync":{"changeId":)";
-    append_json(out, to_string(c.id));
-    out += R"(,"stamp":)";
-    append_json(out, to_string(c.at));
-    out += "}}";
+    out += R"(,"concordSync":{"changeId":")";
+    concord::detail::put_change_id(out, c.id);
+    out += R"(","stamp":")";
+    concord::detail::put_stamp(out, c.at);
+    out += "\"}}";
 }
 
 // encode_sync and decode_sync with the pull as sent: `req.pull`, or a copy of it that spells
@@ -413,7 +413,7 @@ inline result<sync_response> decode_sync(std::string_view body, const sync_reque
             continue;
         }
         const auto& s = x->get_object();
-        if (detail::view(s, "changeId") != to_string(c.id))
+        if (auto id = parse_change_id(detail::view(s, "changeId")); !id || *id != c.id)
             return error(errc::protocol_error,
                          "query result " + std::to_string(i) + " answers another change");
         out.kind = detail::kind_of(detail::view(s, "outcome"));

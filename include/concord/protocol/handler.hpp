@@ -133,9 +133,9 @@ inline bool append_plain_result(std::string& out, const outcome& o,
         else
             out += boost::json::serialize(query_id);
     }
-    out += ",\"concordSync\":{\"changeId\":";
-    append_string(out, to_string(o.change));
-    out += ",\"outcome\":";
+    out += ",\"concordSync\":{\"changeId\":\"";
+    concord::detail::put_change_id(out, o.change);
+    out += "\",\"outcome\":";
     append_string(out, to_string(o.kind));
     out += o.echo_omitted ? ",\"echoOmitted\":true}}" : "}}";
     return true;

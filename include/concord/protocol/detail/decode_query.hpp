@@ -14,7 +14,6 @@
 
 #include <boost/json.hpp>
 
-#include <charconv>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -406,24 +405,15 @@ inline result<query> parse_query(const boost::json::object& o, std::string_view 
             if (cid == nullptr || !cid->is_string() || st == nullptr || !st->is_string())
                 return error(errc::invalid_request,
                              where + ".concordSync: changeId and stamp are required");
-            const std::string_view c = cid->get_string();
-            const auto colon = c.find(':');
-            auto rep =
-                parse_replica_id(c.substr(0, colon == std::string_view::npos ? c.size() : colon));
-            std::uint64_t seq = 0;
-            const std::string_view digits =
-                colon == std::string_view::npos ? std::string_view{} : c.substr(colon + 1);
-            const auto [end, ec] =
-                std::from_chars(digits.data(), digits.data() + digits.size(), seq);
-            if (!rep || digits.empty() || ec != std::errc{} ||
-                end != digits.data() + digits.size() || seq == 0)
+            const auto id = parse_change_id(cid->get_string());
+            if (!id)
                 return error(errc::invalid_request,
                              where + ".concordSync.changeId: expected <replica hex>:<sequence>");
             auto at = parse_stamp(st->get_string());
             if (!at)
                 return error(errc::invalid_stamp,
                              where + ".concordSync.stamp: " + at.error().message);
-            q.sync = write_sync{change_id{*rep, seq}, *at};
+            q.sync = write_sync{*id, *at};
             if (q.type != operation_type::insert && !q.where_id)
                 return error(errc::invalid_request,
                              where + ": a synced update or delete must filter on Id = <guid>");
