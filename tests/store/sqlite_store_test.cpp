@@ -404,8 +404,8 @@ TEST_CASE("sqlite_replica_store: a damaged outbox change fails the read as a dam
     }
 }
 
-TEST_CASE("sqlite_hub_store: transactions right after large commits read and write what those "
-          "wrote",
+TEST_CASE("sqlite_hub_store: large transactions read back what they flushed, and those right "
+          "after them what they wrote",
           "[store][sqlite]") {
     // A commit of a thousand records or more leaves its bookkeeping to be freed on another
     // thread; the next transaction starts while (or after) that runs.
@@ -442,9 +442,20 @@ TEST_CASE("sqlite_hub_store: transactions right after large commits read and wri
             r.stamps.insert_or_assign("Number", at);
             r.stamps.insert_or_assign("N", at);
             tx.save(r);
+            if (i == n / 2) {
+                // A pull writes what was saved (the flush) before it reads: the records it
+                // wrote read back from the file, in the transaction and after it.
+                const change_page page = tx.changes_after(0, 1, {});
+                REQUIRE(page.rows.size() == 1);
+                const auto again = tx.load("Case", id_of(i));
+                REQUIRE(again.has_value());
+                CHECK(again->fields.at("N").as_int64() == round * n + i);
+                CHECK(again->stamps.at("N") == at);
+            }
         }
         tx.commit();
     }
     auto tx = s.begin();
     CHECK(tx.load("Case", id_of(n - 1))->fields.at("N").as_int64() == 3 * n + n - 1);
+    CHECK(tx.load("Case", id_of(n / 2))->fields.at("N").as_int64() == 3 * n + n / 2);
 }

@@ -612,12 +612,16 @@ private:
     // the lock held, before the commit releases it).
     void free_aside() {
         try {
-            d_->freeing = std::async(std::launch::async,
-                                     [spent = std::move(records_)]() mutable { spent.clear(); });
+            d_->freeing = std::async(std::launch::async, [spent = std::move(records_),
+                                                          written = std::move(written_)]() mutable {
+                spent.clear();
+                written.clear();
+            });
         } catch (...) { // no thread (or no memory for one): freed here, as usual
         }
         records_.clear(); // the entries are gone either way
         unsaved_.clear();
+        written_.clear();
     }
 
     const table* find(std::string_view entity) const {
@@ -798,7 +802,15 @@ private:
             for (auto& [t, moves] : logs)
                 write_log(*t, moves);
         });
+        // What was written is not needed any more. In a large transaction it goes with the
+        // rest of the bookkeeping that the commit frees on another thread (moving a record is
+        // a few pointers; freeing it, its fields one by one).
+        const bool aside = records_.size() >= free_aside_from;
+        if (aside)
+            written_.reserve(written_.size() + unsaved_.size());
         for (entry* e : unsaved_) {
+            if (aside)
+                written_.push_back(std::move(*e->saved));
             e->saved.reset();
             e->patch = false;
         }
@@ -897,7 +909,8 @@ private:
         std::optional<stored_record> saved;
     };
     std::unordered_map<record_key, entry, detail::pair_hash, detail::pair_equal> records_;
-    std::vector<entry*> unsaved_; // the entries whose `saved` the next flush writes
+    std::vector<entry*> unsaved_;        // the entries whose `saved` the next flush writes
+    std::vector<stored_record> written_; // flushed records, freed aside with `records_`
 
     entry* known(std::string_view entity, std::string_view id) {
         auto it = records_.find(std::pair(entity, id));
