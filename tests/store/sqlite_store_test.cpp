@@ -18,8 +18,11 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -458,4 +461,46 @@ TEST_CASE("sqlite_hub_store: large transactions read back what they flushed, and
     auto tx = s.begin();
     CHECK(tx.load("Case", id_of(n - 1))->fields.at("N").as_int64() == 3 * n + n - 1);
     CHECK(tx.load("Case", id_of(n / 2))->fields.at("N").as_int64() == 3 * n + n / 2);
+}
+
+TEST_CASE("sqlite_replica_store: secure_delete on zeroes an emptied outbox in the file; fast, the "
+          "default, leaves the freed pages unwritten",
+          "[store][sqlite]") {
+    // A text no other part of the file holds: only the outbox changes carry it.
+    const std::string marker = "concord-secure-delete-marker-" + std::string(1000, 'q');
+    auto file_holds_marker = [&](sqlite_secure_delete mode) {
+        temp_dir dir;
+        const std::string path = dir.file();
+        sqlite_options o;
+        o.secure_delete = mode;
+        {
+            sqlite_replica_store s(path, testing::replica_store_conformance_schema(), o);
+            std::vector<change_id> ids;
+            auto tx = s.begin();
+            for (std::uint64_t i = 1; i <= 50; ++i) { // some 50 KB: pages of their own
+                change c;
+                c.id = change_id{replica_id{7}, i};
+                c.op = operation::update;
+                c.entity = "Case";
+                c.record_id =
+                    "00000000-0000-4000-8000-" + std::string(11, '0') + std::to_string(i % 10);
+                c.fields = {{"Description", marker}};
+                tx.push(c);
+                ids.push_back(c.id);
+            }
+            tx.commit();
+            auto drop = s.begin();
+            drop.drop(std::span<const change_id>(ids));
+            REQUIRE(drop.outbox_size() == 0);
+            drop.commit();
+        } // closing checkpoints the log into the file
+        std::ifstream in(path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+        REQUIRE_FALSE(bytes.empty());
+        return bytes.find(marker.substr(0, 40)) != std::string::npos;
+    };
+    CHECK_FALSE(file_holds_marker(sqlite_secure_delete::on));
+    CHECK(file_holds_marker(sqlite_secure_delete::fast));
+    CHECK(sqlite_options{}.secure_delete == sqlite_secure_delete::fast);
 }

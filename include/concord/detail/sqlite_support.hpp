@@ -238,6 +238,9 @@ public:
             busy_timeout_ms_ = o.busy_timeout_ms;
             db_->exec("PRAGMA synchronous=" + std::to_string(o.synchronous));
             db_->exec("PRAGMA cache_size=-" + std::to_string(o.cache_kib));
+            db_->exec(o.secure_delete == sqlite_secure_delete::fast ? "PRAGMA secure_delete=FAST"
+                      : o.secure_delete == sqlite_secure_delete::on ? "PRAGMA secure_delete=1"
+                                                                    : "PRAGMA secure_delete=0");
             if (o.max_page_count > 0)
                 db_->exec("PRAGMA max_page_count=" + std::to_string(o.max_page_count));
         });

@@ -10,6 +10,13 @@
 
 namespace concord {
 
+/// `PRAGMA secure_delete`: what a delete does to the bytes it removes.
+enum class sqlite_secure_delete {
+    off,  ///< left in the file until the space is reused
+    on,   ///< overwritten with zeros, freed pages included: each is written once more
+    fast, ///< overwritten where the page is written anyway; freed pages are not written
+};
+
 /// Options of `sqlite_replica_store` and `sqlite_hub_store`. Defaults are in the comments.
 struct sqlite_options {
     /// Write-ahead log (the default): readers never block the writer, commits are one append.
@@ -27,6 +34,10 @@ struct sqlite_options {
     /// this many pages (1,000: ~4 MiB), instead of in the committing thread — the checkpoint is
     /// 40–60% of a large commit's time. 0 restores SQLite's own automatic checkpoints.
     int background_checkpoint_pages = 1000;
+    /// `fast` (the default) whatever SQLite was built with (Debian builds it `on`): a synced
+    /// round empties the outbox and the shadows, and `on` writes every page they held once
+    /// more, only to zero it (about a tenth of a 10k-change push over HTTP).
+    sqlite_secure_delete secure_delete = sqlite_secure_delete::fast;
 };
 
 } // namespace concord
