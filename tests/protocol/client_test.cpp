@@ -477,6 +477,16 @@ TEST_CASE("client: decode_sync refuses answers that do not fit the request", "[p
             expect_protocol_error(b, "answers another change");
         }
     }
+    SECTION("an outcome naming the change in another spelling of its id still answers it") {
+        // Ids are compared as ids, as the hub's decoder reads them: hex in either case, the
+        // sequence with leading zeros.
+        js::object b = good;
+        b["queryResults"].as_array()[0].as_object()["concordSync"].as_object()["changeId"] =
+            "00000000000000A1:01";
+        auto r = decode_sync(js::serialize(b), req);
+        REQUIRE(r);
+        CHECK(r->outcomes.at(0).change == req.push[0].id);
+    }
     SECTION("a write result with no outcome and no errorInfo") {
         js::object b = good;
         b["queryResults"].as_array()[0].as_object().erase("concordSync");

@@ -454,6 +454,17 @@ TEST_CASE("sqlite_hub_store: large transactions read back what they flushed, and
                 REQUIRE(again.has_value());
                 CHECK(again->fields.at("N").as_int64() == round * n + i);
                 CHECK(again->stamps.at("N") == at);
+                // A patch over a flushed record lies over the file's copy of it.
+                stored_record p;
+                p.entity = "Case";
+                p.id = id_of(i);
+                p.fields = {{"Number", "P-" + std::to_string(i)}};
+                p.stamps = again->stamps;
+                tx.save_patch(std::move(p));
+                const auto patched = tx.load("Case", id_of(i));
+                REQUIRE(patched.has_value());
+                CHECK(patched->fields.at("Number").as_string() == "P-" + std::to_string(i));
+                CHECK(patched->fields.at("N").as_int64() == round * n + i);
             }
         }
         tx.commit();
@@ -502,5 +513,6 @@ TEST_CASE("sqlite_replica_store: secure_delete on zeroes an emptied outbox in th
     };
     CHECK_FALSE(file_holds_marker(sqlite_secure_delete::on));
     CHECK(file_holds_marker(sqlite_secure_delete::fast));
+    CHECK(file_holds_marker(sqlite_secure_delete::off));
     CHECK(sqlite_options{}.secure_delete == sqlite_secure_delete::fast);
 }

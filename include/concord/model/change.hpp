@@ -70,8 +70,7 @@ inline void put_change_id(std::string& out, const change_id& id) {
     put_hex(out, id.replica.value, 16);
     out.push_back(':');
     char digits[20]; // 2^64 - 1 has 20 digits
-    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, id.seq);
-    out.append(digits, end);
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, id.seq).ptr);
 }
 
 } // namespace detail

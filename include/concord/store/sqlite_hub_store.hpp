@@ -806,11 +806,12 @@ private:
         // rest of the bookkeeping that the commit frees on another thread (moving a record is
         // a few pointers; freeing it, its fields one by one).
         const bool aside = records_.size() >= free_aside_from;
-        if (aside)
-            written_.reserve(written_.size() + unsaved_.size());
         for (entry* e : unsaved_) {
             if (aside)
-                written_.push_back(std::move(*e->saved));
+                try {
+                    written_.push_back(std::move(*e->saved));
+                } catch (...) { // no memory to grow it: the record is freed here, as before
+                }
             e->saved.reset();
             e->patch = false;
         }
