@@ -1110,8 +1110,8 @@ int run(const options& o) {
     };
     // The same ratio over each side's fastest run, printed beside the verdict (which is judged
     // on medians): on a shared machine interference only ever adds time, so this is the
-    // ratio with the least of it. Informative.
-    // Both sides of each ratio handle the same rows, so it is their seconds' inverse ratio.
+    // ratio with the least of it. Informative. Both sides handle the same rows: the ratio of
+    // rates is the inverse ratio of seconds.
     auto best = [](const char* name, const std::vector<double>& ours,
                    const std::vector<double>& theirs) {
         if (ours.size() < 2)

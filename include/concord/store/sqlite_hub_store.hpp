@@ -588,7 +588,7 @@ public:
                 s.exec();
             }
         });
-        if (records_.size() >= free_aside_from)
+        if (frees_aside())
             free_aside();
         scope_.commit();
     }
@@ -607,6 +607,10 @@ private:
     }
 
     static std::int64_t to_i64(std::uint64_t v) noexcept { return static_cast<std::int64_t>(v); }
+
+    // Whether the commit leaves the transaction's bookkeeping to another thread to free (the
+    // flush keeps what it wrote for it then).
+    bool frees_aside() const noexcept { return records_.size() >= free_aside_from; }
 
     // Hands what the transaction knows of its records to another thread to free (called with
     // the lock held, before the commit releases it).
@@ -805,7 +809,7 @@ private:
         // What was written is not needed any more. In a large transaction it goes with the
         // rest of the bookkeeping that the commit frees on another thread (moving a record is
         // a few pointers; freeing it, its fields one by one).
-        const bool aside = records_.size() >= free_aside_from;
+        const bool aside = frees_aside();
         for (entry* e : unsaved_) {
             if (aside)
                 try {
