@@ -236,15 +236,15 @@ inline std::string describe(std::string_view where) {
     return std::string(where);
 }
 
-// decode_parameter's work; `describe(where)` (found by argument-dependent lookup for other
-// types) writes the place out, only when a message needs it.
+// decode_parameter's work on a parameter's two properties: `type`, its dataValueType (null:
+// absent), and `value` (null when absent) — found in a parsed parameter, or read from the text
+// by the sync items' reader (scan_write.hpp). `describe(where)` (found by argument-dependent
+// lookup for other types) writes the place out, only when a message needs it.
 template <class Where>
-result<boost::json::value> decode_parameter_at(const boost::json::object& parameter,
-                                               const column& col, const Where& where,
-                                               const limits& lim) {
-    const boost::json::value* v = find(parameter, "value");
-    boost::json::value value = v ? *v : boost::json::value(nullptr);
-    if (const boost::json::value* t = find(parameter, "dataValueType")) {
+result<boost::json::value> decode_value_at(const boost::json::value* type, boost::json::value value,
+                                           const column& col, const Where& where,
+                                           const limits& lim) {
+    if (const boost::json::value* t = type) {
         if (!t->is_int64() || t->get_int64() < 0 || t->get_int64() > 50 ||
             !is_supported(static_cast<int>(t->get_int64())))
             return error(errc::type_mismatch,
@@ -286,6 +286,15 @@ result<boost::json::value> decode_parameter_at(const boost::json::object& parame
         if (const boost::json::value* inner = find(value.get_object(), "value"))
             value = *inner;
     return value;
+}
+
+template <class Where>
+result<boost::json::value> decode_parameter_at(const boost::json::object& parameter,
+                                               const column& col, const Where& where,
+                                               const limits& lim) {
+    const boost::json::value* v = find(parameter, "value");
+    return decode_value_at(find(parameter, "dataValueType"), v ? *v : boost::json::value(nullptr),
+                           col, where, lim);
 }
 
 } // namespace detail
