@@ -409,10 +409,15 @@ inline void bind(statement& s, int i, const boost::json::value& v) {
     }
 }
 
-inline std::string text(sqlite3_stmt* st, int i) {
+// Column `i` of the current row as text, valid until the statement steps or is reset.
+inline std::string_view text_view(sqlite3_stmt* st, int i) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i)))
-             : std::string();
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, i)))
+             : std::string_view();
+}
+
+inline std::string text(sqlite3_stmt* st, int i) {
+    return std::string(text_view(st, i));
 }
 
 } // namespace concord::detail::sqlite

@@ -461,9 +461,14 @@ private:
             auto& s = d_->conn.stmt(sql);
             bind(s);
             boost::json::parser p;
-            while (s.step())
-                out.push_back(detail::codec::decode_change(detail::codec::parse_object(
-                    p, detail::sqlite::text(s.handle(), 0), "an outbox change")));
+            while (s.step()) {
+                const std::string_view text = detail::sqlite::text_view(s.handle(), 0);
+                if (auto c = detail::codec::read_change(text))
+                    out.push_back(std::move(*c));
+                else
+                    out.push_back(detail::codec::decode_change(
+                        detail::codec::parse_object(p, text, "an outbox change")));
+            }
         });
         return out;
     }

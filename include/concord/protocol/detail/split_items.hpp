@@ -14,15 +14,19 @@
 
 namespace concord::protocol::detail {
 
-// Whether a property name is "items", in any case (as `find` matches names).
-inline bool is_items_key(std::string_view k) noexcept {
-    constexpr std::string_view want = "items";
+// Whether a property name is `want`, in any case (as `find` matches names; `want` is ASCII).
+inline bool same_name(std::string_view k, std::string_view want) noexcept {
     if (k.size() != want.size())
         return false;
     for (std::size_t i = 0; i < k.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(k[i])) != want[i])
+        if (std::tolower(static_cast<unsigned char>(k[i])) !=
+            std::tolower(static_cast<unsigned char>(want[i])))
             return false;
     return true;
+}
+
+inline bool is_items_key(std::string_view k) noexcept {
+    return same_name(k, "items");
 }
 
 // The offset of the '"' that ends the string opening at `i` (or the size of `text`), and
@@ -128,11 +132,11 @@ inline std::optional<items_split> split_items(std::string_view body) noexcept {
     return std::nullopt;
 }
 
-// Whether the rest of a body after its items array (inside the top object) names a property
-// `items` again, or one with an escape: a parse keeps only one value of a name, so the cut
-// could then be of an array the body does not use.
-inline bool names_items_after(std::string_view rest) noexcept {
-    int depth = 1;
+// Whether the rest of a body, read from `depth` levels inside its top object (1: between its
+// properties, 2: inside the value of one), names a property `name` again, or one with an
+// escape: a parse keeps only one value of a name, so a value cut out of the text before could
+// then be one the body does not use.
+inline bool names_after(std::string_view rest, std::string_view name, int depth) noexcept {
     bool expect_key = false;
     for (std::size_t i = 0; i < rest.size() && depth > 0; ++i) {
         switch (rest[i]) {
@@ -140,7 +144,7 @@ inline bool names_items_after(std::string_view rest) noexcept {
             bool escaped = false;
             const std::size_t end = string_end(rest, i, escaped);
             if (depth == 1 && expect_key &&
-                (escaped || is_items_key(rest.substr(i + 1, end - i - 1))))
+                (escaped || same_name(rest.substr(i + 1, end - i - 1), name)))
                 return true;
             expect_key = false;
             i = end;
@@ -162,6 +166,11 @@ inline bool names_items_after(std::string_view rest) noexcept {
         }
     }
     return false;
+}
+
+// Whether the rest of a body after its items array names `items` again (see names_after).
+inline bool names_items_after(std::string_view rest) noexcept {
+    return names_after(rest, "items", 1);
 }
 
 } // namespace concord::protocol::detail
