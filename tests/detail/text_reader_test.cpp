@@ -96,8 +96,8 @@ TEST_CASE("text_reader: integers are the parser's int64s of up to 18 digits", "[
         CHECK(v == want.get_int64());
     }
     // Left to the parser: -0, leading zeros, fractions, exponents, 19 digits and more.
-    for (const std::string text :
-         {"-0", "01", "1.5", "1e3", "2E1", "1234567890123456789", "-", "", "x"}) {
+    for (const std::string text : {"-0", "01", "1.5", "1e3", "2E1", "1234567890123456789",
+                                   "9999999999999999999", "-", "", "x"}) {
         INFO(text);
         text_reader r(text);
         std::int64_t v = 0;

@@ -91,6 +91,8 @@ void check_same(const result<batch_request>& got, const result<batch_request>& w
     CHECK(got->continue_if_error == want->continue_if_error);
     CHECK(got->replica == want->replica);
     CHECK(got->acknowledged == want->acknowledged);
+    CHECK(got->scope == want->scope);
+    CHECK(got->schema_version == want->schema_version);
     REQUIRE(got->items.size() == want->items.size());
     for (std::size_t i = 0; i < want->items.size(); ++i) {
         INFO("item " << i);
@@ -113,7 +115,8 @@ std::string sync_batch(const std::vector<std::string>& items) {
     std::string body = R"({"items":[)";
     for (std::size_t i = 0; i < items.size(); ++i)
         body += (i ? "," : "") + items[i];
-    return body + R"(],"concordSync":{"replica":"00000000000000a1","acknowledged":0}})";
+    return body + R"(],"concordSync":{"replica":"00000000000000a1","acknowledged":3,)"
+                  R"("scope":"s","schemaVersion":"v2"}})";
 }
 
 result<batch_request> parsed_whole(std::string_view body, const limits& lim = {}) {
@@ -226,7 +229,7 @@ TEST_CASE("scan: what the reader does not take, the parser decodes, with the sam
     REQUIRE(got.has_value());
     std::size_t failed = 0;
     for (const item& it : got->items)
-        failed += it.err ? 1 : 0;
+        failed += it.err ? 1u : 0u;
     CHECK(failed > 10); // most of the variants are errors, named as the decoder names them
 }
 
@@ -316,5 +319,57 @@ TEST_CASE("scan: random client writes and damaged bodies decode as parsed whole"
             INFO("damage " << k << " at " << at);
             check_same(parsed(bad), parsed_whole(bad));
         }
+    }
+}
+
+TEST_CASE("scan: batches of the client's writes are read from the text, split or not",
+          "[protocol]") {
+    std::vector<std::string> items;
+    for (std::size_t i = 0; i < 1200; ++i)
+        items.push_back(written(make_change(i % 3 ? operation::update : operation::insert, "Case",
+                                            i % 2 ? case_a : case_b,
+                                            {{"Status", "In progress " + std::to_string(i)},
+                                             {"Priority", static_cast<std::int64_t>(i % 4)}},
+                                            i + 1)));
+    const std::string body = sync_batch(items);
+    const auto want = parsed_whole(body);
+    REQUIRE(want.has_value());
+    // Read on one thread: the path every batch under 512 KiB takes.
+    const auto open = protocol::detail::find_items(body);
+    REQUIRE(open);
+    const auto one = protocol::detail::parse_scanned(body, *open, test::helpdesk(), {});
+    REQUIRE(one);
+    check_same(*one, want);
+    // Cut in two, each half read on a thread of its own.
+    REQUIRE(body.size() >= protocol::detail::split_from_bytes);
+    const auto cut = protocol::detail::split_items(body);
+    REQUIRE(cut);
+    const auto two = protocol::detail::parse_split(body, *cut, test::helpdesk(), {});
+    REQUIRE(two);
+    check_same(*two, want);
+    check_same(parsed(body), want);
+}
+
+TEST_CASE("scan: a batch over the item limit fails as parsed whole, before its items are read",
+          "[protocol]") {
+    const std::string item =
+        written(make_change(operation::update, "Case", case_a, {{"Status", "Open"}}));
+    limits lim;
+    lim.max_items = 3;
+    const std::string at_limit = sync_batch({item, item, item});
+    const auto ok = parsed(at_limit, lim);
+    REQUIRE(ok.has_value());
+    CHECK(ok->items.size() == 3);
+    for (const std::string& body :
+         {sync_batch({item, item, item, item}), std::string(R"({"items":[1,2,3,4,5,6,7,8]})")}) {
+        INFO(body.substr(0, 80));
+        const auto over = parsed(body, lim);
+        check_same(over, parsed_whole(body, lim));
+        REQUIRE_FALSE(over.has_value());
+        CHECK(over.error().code == errc::body_too_large);
+        // The reader gives up at the limit instead of decoding every item first.
+        std::size_t end = 0;
+        CHECK_FALSE(protocol::detail::scan_items(
+            body.substr(*protocol::detail::find_items(body) + 1), 0, test::helpdesk(), lim, &end));
     }
 }

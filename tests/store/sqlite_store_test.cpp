@@ -407,6 +407,42 @@ TEST_CASE("sqlite_replica_store: a damaged outbox change fails the read as a dam
     }
 }
 
+TEST_CASE("sqlite_replica_store: outbox changes read back as queued, whichever way their text "
+          "is read",
+          "[store][sqlite]") {
+    // Scalar fields are read straight from the stored text; the others through the JSON parser.
+    temp_dir dir;
+    const replica_id me{0xa1};
+    const std::vector<boost::json::object> fields = {
+        {{"Status", "New"}, {"Priority", -2}, {"Escalated", true}, {"Owner", nullptr}},
+        {{"Description", "quote \" backslash \\ newline \n é"}},
+        {},
+        {{"Amount", 12.5}},
+        {{"Big", std::uint64_t{18446744073709551615ULL}}},
+        {{"Lookup", boost::json::object{{"value", "x"}, {"displayValue", "X"}}}},
+        {{"Bell", "\x07"}},
+    };
+    std::vector<change> queued;
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        queued.push_back(change{{me, i + 1},
+                                i == 2 ? operation::remove : operation::update,
+                                "Case",
+                                "00000000-0000-4000-8000-00000000000" + std::to_string(i),
+                                stamp{1'700'000'000'000 + static_cast<std::int64_t>(i), 1, me},
+                                fields[i]});
+    sqlite_replica_store s(dir.file(), testing::replica_store_conformance_schema());
+    {
+        auto tx = s.begin();
+        for (const change& c : queued)
+            tx.push(c);
+        tx.commit();
+    }
+    auto tx = s.begin();
+    CHECK(tx.oldest(100) == queued);
+    for (const change& c : queued)
+        CHECK(tx.pending_for("Case", c.record_id) == std::vector<change>{c});
+}
+
 TEST_CASE("sqlite_hub_store: large transactions read back what they flushed, and those right "
           "after them what they wrote",
           "[store][sqlite]") {

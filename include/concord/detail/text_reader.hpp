@@ -22,8 +22,8 @@ namespace concord::detail {
 // RFC 3629 allows (overlong forms, surrogates and code points past U+10FFFF are not): what the
 // JSON parser accepts in a string.
 inline std::size_t utf8_length(const unsigned char* p, const unsigned char* end) noexcept {
-    const auto in = [&](std::size_t i, unsigned lo, unsigned hi) {
-        return p + i < end && p[i] >= lo && p[i] <= hi;
+    const auto in = [&](std::ptrdiff_t i, unsigned lo, unsigned hi) {
+        return end - p > i && p[i] >= lo && p[i] <= hi;
     };
     const unsigned c = p[0];
     if (c < 0x80)
@@ -123,11 +123,11 @@ public:
         if (negative)
             ++q;
         const char* const digits = q;
-        std::int64_t v = 0;
-        while (q != end_ && *q >= '0' && *q <= '9' && q - digits < 19)
+        std::int64_t v = 0; // 18 digits at most: it cannot overflow
+        while (q != end_ && *q >= '0' && *q <= '9' && q - digits < 18)
             v = v * 10 + (*q++ - '0');
         const auto n = q - digits;
-        if (n == 0 || n > 18 || (*digits == '0' && (n > 1 || negative)))
+        if (n == 0 || (*digits == '0' && (n > 1 || negative)))
             return false;
         if (q != end_ && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9')))
             return false;

@@ -552,7 +552,7 @@ inline std::optional<outcome> read_plain_result(concord::detail::text_reader& r,
 inline std::optional<sync_response> decode_sync_read(std::string_view body, const sync_request& req,
                                                      const pull_request* pull) {
     static constexpr std::string_view head = R"({"queryResults":[)";
-    if (req.push.empty() || !body.starts_with(head))
+    if (req.push.empty() || !body.starts_with(head) || body.size() > answer_limits.max_body)
         return std::nullopt;
     boost::json::parse_options opt;
     opt.max_depth = answer_limits.max_depth;

@@ -29,13 +29,15 @@ inline result<batch_request> parse_request(std::string_view body, std::string_vi
     // A BatchQuery's body is mostly its items, read straight from the text (a sync round's
     // writes without a JSON value made for them); a large one by two threads, half each.
     if (contract == "BatchQuery" && body.size() <= lim.max_body) {
-        if (body.size() >= detail::split_from_bytes)
-            if (auto cut = detail::split_items(body))
-                if (auto b = detail::parse_split(body, *cut, s, lim))
-                    return std::move(*b);
-        if (auto open = detail::find_items(body))
+        const auto cut =
+            body.size() >= detail::split_from_bytes ? detail::split_items(body) : std::nullopt;
+        if (cut) {
+            if (auto b = detail::parse_split(body, *cut, s, lim))
+                return std::move(*b);
+        } else if (auto open = detail::find_items(body)) {
             if (auto b = detail::parse_scanned(body, *open, s, lim))
                 return std::move(*b);
+        }
     }
     return detail::parse_whole(body, contract, s, lim);
 }

@@ -138,7 +138,7 @@ inline std::optional<result<batch_request>> read_rest(std::string_view body, std
 inline std::optional<result<batch_request>> parse_scanned(std::string_view body, std::size_t open,
                                                           const schema& s, const limits& lim) {
     std::size_t end = 0; // the array's ']', in the text after its '['
-    auto items = scan_items(body.substr(open + 1), true, 0, s, lim, &end);
+    auto items = scan_items(body.substr(open + 1), 0, s, lim, &end);
     if (!items)
         return std::nullopt;
     return read_rest(body, open, open + 1 + end, std::move(*items), lim);
@@ -154,20 +154,20 @@ parse_split(std::string_view body, const items_split& cut, const schema& s, cons
     std::future<std::optional<std::vector<item>>> second;
     try {
         second = std::async(std::launch::async,
-                            [&] { return scan_items(rest, true, cut.first_count, s, lim, &end); });
+                            [&] { return scan_items(rest, cut.first_count, s, lim, &end); });
     } catch (const std::system_error&) { // no thread to be had
         return std::nullopt;
     }
     std::optional<std::vector<item>> first;
     try {
-        first = scan_items(body.substr(cut.open + 1, cut.comma - cut.open - 1), false, 0, s, lim);
+        first = scan_items(body.substr(cut.open + 1, cut.comma - cut.open - 1), 0, s, lim);
     } catch (...) {
         second.wait(); // it uses this frame
         throw;
     }
     std::optional<std::vector<item>> later = second.get();
-    // An empty second half: the cut comma ends the array ("[…, x,]"), which JSON forbids.
-    if (!first || !later || first->size() != cut.first_count || later->empty())
+    // (A cut comma that ends the array, "[…, x,]", leaves the second half no element: no list.)
+    if (!first || !later || first->size() != cut.first_count)
         return std::nullopt;
     first->reserve(first->size() + later->size());
     std::move(later->begin(), later->end(), std::back_inserter(*first));

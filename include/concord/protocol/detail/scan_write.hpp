@@ -129,21 +129,25 @@ inline std::optional<query> read_sync_write(text_reader& r, std::size_t index, c
 
 // The items in `text`, elements of a BatchQuery's items array and the commas between them, the
 // first being item `first`: sync writes by read_sync_write, every other element parsed alone
-// and decoded by decode_batch_item. With `to_end`, the text runs on past the array's ']', whose
-// offset in `text` goes to `*end`. Nothing when the text is no such list: the body is then
-// parsed whole, for its error.
-inline std::optional<std::vector<item>> scan_items(std::string_view text, bool to_end,
-                                                   std::size_t first, const schema& s,
-                                                   const limits& lim, std::size_t* end = nullptr) {
+// and decoded by decode_batch_item. With `end`, the text runs on past the array's ']', whose
+// offset in `text` goes to `*end`. Nothing when the text is no such list, or the batch more
+// items than `lim` allows: the body is then parsed whole, for its error (before a value is
+// decoded, so an oversized batch of small values costs no item each).
+inline std::optional<std::vector<item>> scan_items(std::string_view text, std::size_t first,
+                                                   const schema& s, const limits& lim,
+                                                   std::size_t* end = nullptr) {
     if (lim.max_depth < 3) // the body and its array leave an element no level
         return std::nullopt;
     const bool direct = lim.max_depth >= sync_write_depth;
     std::vector<item> out;
+    out.reserve(text.size() / 1024); // a sync write is ~600 bytes; others are smaller
     text_reader r(text);
     // Elements parsed alone share one arena (a value copied from it may keep it alive).
     boost::json::storage_ptr arena;
     std::optional<boost::json::parser> parser;
     for (;;) {
+        if (first + out.size() >= lim.max_items)
+            return std::nullopt;
         r.skip_space();
         const std::size_t start = r.offset();
         std::optional<query> q;
@@ -171,11 +175,11 @@ inline std::optional<std::vector<item>> scan_items(std::string_view text, bool t
         r.skip_space();
         if (r.literal(","))
             continue;
-        if (to_end && r.at(']')) {
+        if (end != nullptr && r.at(']')) {
             *end = r.offset();
             return out;
         }
-        if (!to_end && r.left() == 0)
+        if (end == nullptr && r.left() == 0)
             return out;
         return std::nullopt;
     }

@@ -7,20 +7,22 @@
 #define CONCORD_PROTOCOL_DETAIL_SPLIT_ITEMS_HPP
 
 #include <algorithm>
-#include <cctype>
 #include <cstddef>
 #include <optional>
 #include <string_view>
 
 namespace concord::protocol::detail {
 
-// Whether a property name is `want`, in any case (as `find` matches names; `want` is ASCII).
+inline char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Whether a property name is `want`, in any case (as `find` matches names, folding ASCII only).
 inline bool same_name(std::string_view k, std::string_view want) noexcept {
     if (k.size() != want.size())
         return false;
     for (std::size_t i = 0; i < k.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(k[i])) !=
-            std::tolower(static_cast<unsigned char>(want[i])))
+        if (ascii_lower(k[i]) != ascii_lower(want[i]))
             return false;
     return true;
 }
@@ -125,8 +127,10 @@ inline std::optional<items_split> split_items(std::string_view body) noexcept {
         } else if (c == '}' || c == ']') {
             if (depth-- == 0)
                 return std::nullopt; // the array ends before the middle: no cut
-        } else if (c == ',' && depth == 0 && ++count > 0 && i >= middle) {
-            return items_split{*open, i, count};
+        } else if (c == ',' && depth == 0) {
+            ++count;
+            if (i >= middle)
+                return items_split{*open, i, count};
         }
     }
     return std::nullopt;
