@@ -7,6 +7,7 @@
 #include <concord/detail/json_codec.hpp>
 
 #include <catch2/catch.hpp>
+#include <support/damage.hpp>
 
 #include <boost/json.hpp>
 
@@ -109,18 +110,8 @@ TEST_CASE("json_codec: a damaged stored change is never read as another", "[deta
     REQUIRE(codec::read_change(text) == c);
     static const std::string damage = "{}[],:\"\\0a-9 \x80";
     for (int k = 0; k < 200; ++k) {
-        std::string bad = text;
-        const std::size_t at = pick(bad.size());
-        switch (pick(3)) {
-        case 0:
-            bad[at] = damage[pick(damage.size())];
-            break;
-        case 1:
-            bad.erase(at, 1 + pick(2));
-            break;
-        default:
-            bad.insert(at, 1, damage[pick(damage.size())]);
-        }
+        std::size_t at = 0;
+        const std::string bad = test::damaged(text, rng, damage, 2, at);
         INFO(bad);
         if (const auto got = codec::read_change(bad))
             CHECK(got == parsed(bad)); // what it reads, the parser reads the same

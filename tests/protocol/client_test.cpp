@@ -9,6 +9,7 @@
 #include <concord/protocol/request.hpp>
 
 #include <catch2/catch.hpp>
+#include <support/damage.hpp>
 #include <support/fixtures.hpp>
 #include <support/schemas.hpp>
 #include <support/seeds.hpp>
@@ -729,7 +730,6 @@ TEST_CASE("client: answers read from the text decode as parsed whole, damaged on
     wire_hub wired;
     round_maker maker(seed);
     std::mt19937 rng(static_cast<std::uint32_t>(seed));
-    const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
     std::size_t read = 0;
     for (int round = 0; round < 25; ++round) {
         INFO("round " << round);
@@ -746,18 +746,8 @@ TEST_CASE("client: answers read from the text decode as parsed whole, damaged on
         }
         static const std::string damage = "{}[],:\"\\0a \x80";
         for (int k = 0; k < 10; ++k) {
-            std::string bad = body;
-            const std::size_t at = pick(bad.size());
-            switch (pick(3)) {
-            case 0:
-                bad[at] = damage[pick(damage.size())];
-                break;
-            case 1:
-                bad.erase(at, 1 + pick(3));
-                break;
-            default:
-                bad.insert(at, 1, damage[pick(damage.size())]);
-            }
+            std::size_t at = 0;
+            const std::string bad = damaged(body, rng, damage, 3, at);
             INFO("damage " << k << " at " << at);
             const auto got = decode_sync(bad, req);
             const auto want = protocol::detail::decode_sync_parsed(bad, req, pull);

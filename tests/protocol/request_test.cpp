@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <support/fixtures.hpp>
+#include <support/same_request.hpp>
 #include <support/schemas.hpp>
 
 #include <boost/json.hpp>
@@ -22,6 +23,8 @@ namespace {
 
 using namespace concord;
 using namespace concord::protocol;
+using concord::test::check_same;
+using concord::test::check_same_query;
 namespace js = boost::json;
 
 const std::string ns = "Terrasoft.Nui.ServiceModel.DataContract.";
@@ -115,21 +118,6 @@ std::string batch(js::array items, js::object extra = {}) {
 result<batch_request> parse(const std::string& body, const schema& s = test::helpdesk(),
                             const limits& lim = {}) {
     return parse_request(body, "BatchQuery", s, lim);
-}
-
-// Two decoded queries alike in what a batch's decoding decides.
-void check_same_query(const query& got, const query& want) {
-    CHECK(got.type == want.type);
-    CHECK(got.entity == want.entity);
-    CHECK(got.values == want.values);
-    CHECK(got.where == want.where);
-    CHECK(got.where_id == want.where_id);
-    CHECK(got.all_columns == want.all_columns);
-    REQUIRE(got.sync.has_value() == want.sync.has_value());
-    if (want.sync) {
-        CHECK(got.sync->id == want.sync->id);
-        CHECK(got.sync->at == want.sync->at);
-    }
 }
 
 // The one decoded query of a one-item batch (which must have decoded).
@@ -1025,36 +1013,6 @@ TEST_CASE("request: a batch of thousands of items decodes as each of its items a
 }
 
 namespace {
-
-// Both results alike: the same error, or the same items and batch properties.
-void check_same(const result<batch_request>& got, const result<batch_request>& want) {
-    REQUIRE(got.has_value() == want.has_value());
-    if (!want) {
-        CHECK(got.error().code == want.error().code);
-        CHECK(got.error().message == want.error().message);
-        return;
-    }
-    CHECK(got->continue_if_error == want->continue_if_error);
-    CHECK(got->replica == want->replica);
-    CHECK(got->acknowledged == want->acknowledged);
-    CHECK(got->scope == want->scope);
-    REQUIRE(got->items.size() == want->items.size());
-    for (std::size_t i = 0; i < want->items.size(); ++i) {
-        INFO("item " << i);
-        const item& g = got->items[i];
-        const item& w = want->items[i];
-        CHECK(g.query_id == w.query_id);
-        REQUIRE(g.err.has_value() == w.err.has_value());
-        if (w.err) {
-            CHECK(g.err->code == w.err->code);
-            CHECK(g.err->message == w.err->message);
-            CHECK(g.err->field == w.err->field);
-            continue;
-        }
-        REQUIRE(g.q);
-        check_same_query(*g.q, *w.q);
-    }
-}
 
 // Items whose text holds what could fool a cut: brackets, commas, quotes, backslashes and
 // "items" inside strings, and objects with an `items` key of their own.

@@ -9,6 +9,8 @@
 #include <concord/protocol/request.hpp>
 
 #include <catch2/catch.hpp>
+#include <support/damage.hpp>
+#include <support/same_request.hpp>
 #include <support/schemas.hpp>
 
 #include <boost/json.hpp>
@@ -26,6 +28,8 @@ namespace {
 
 using namespace concord;
 using namespace concord::protocol;
+using concord::test::check_same;
+using concord::test::check_same_query;
 namespace js = boost::json;
 
 const replica_id replica{0xa1};
@@ -63,52 +67,6 @@ std::optional<query> read(std::string_view text, const limits& lim = {}) {
 // The item parsed as JSON and decoded.
 item decoded(std::string_view text, const limits& lim = {}) {
     return protocol::detail::decode_batch_item(js::parse(text), 0, test::helpdesk(), lim);
-}
-
-void check_same_query(const query& got, const query& want) {
-    CHECK(got.type == want.type);
-    CHECK(got.entity == want.entity);
-    CHECK(got.record_id == want.record_id);
-    CHECK(got.values == want.values);
-    CHECK(got.where == want.where);
-    CHECK(got.where_id == want.where_id);
-    CHECK(got.query_id == want.query_id);
-    REQUIRE(got.sync.has_value() == want.sync.has_value());
-    if (want.sync) {
-        CHECK(got.sync->id == want.sync->id);
-        CHECK(got.sync->at == want.sync->at);
-    }
-}
-
-// Both results alike: the same error, or the same items (queries or errors) and properties.
-void check_same(const result<batch_request>& got, const result<batch_request>& want) {
-    REQUIRE(got.has_value() == want.has_value());
-    if (!want) {
-        CHECK(got.error().code == want.error().code);
-        CHECK(got.error().message == want.error().message);
-        return;
-    }
-    CHECK(got->continue_if_error == want->continue_if_error);
-    CHECK(got->replica == want->replica);
-    CHECK(got->acknowledged == want->acknowledged);
-    CHECK(got->scope == want->scope);
-    CHECK(got->schema_version == want->schema_version);
-    REQUIRE(got->items.size() == want->items.size());
-    for (std::size_t i = 0; i < want->items.size(); ++i) {
-        INFO("item " << i);
-        const item& g = got->items[i];
-        const item& w = want->items[i];
-        CHECK(g.query_id == w.query_id);
-        REQUIRE(g.err.has_value() == w.err.has_value());
-        if (w.err) {
-            CHECK(g.err->code == w.err->code);
-            CHECK(g.err->message == w.err->message);
-            CHECK(g.err->field == w.err->field);
-            continue;
-        }
-        REQUIRE(g.q);
-        check_same_query(*g.q, *w.q);
-    }
 }
 
 std::string sync_batch(const std::vector<std::string>& items) {
@@ -304,18 +262,8 @@ TEST_CASE("scan: random client writes and damaged bodies decode as parsed whole"
     SECTION("damaged") {
         static const std::string damage = "{}[],:\"\\0a \x80\n";
         for (int k = 0; k < 20; ++k) {
-            std::string bad = body;
-            const std::size_t at = pick(bad.size());
-            switch (pick(3)) {
-            case 0:
-                bad[at] = damage[pick(damage.size())];
-                break;
-            case 1:
-                bad.erase(at, 1 + pick(3));
-                break;
-            default:
-                bad.insert(at, 1, damage[pick(damage.size())]);
-            }
+            std::size_t at = 0;
+            const std::string bad = test::damaged(body, rng, damage, 3, at);
             INFO("damage " << k << " at " << at);
             check_same(parsed(bad), parsed_whole(bad));
         }

@@ -273,17 +273,24 @@ inline std::optional<std::string> single_id(const filter& f) {
     return std::nullopt;
 }
 
+// The operation of a query contract ("InsertQuery", …); nothing for any other.
+inline std::optional<operation_type> query_type(std::string_view contract) noexcept {
+    if (contract == "InsertQuery")
+        return operation_type::insert;
+    if (contract == "UpdateQuery")
+        return operation_type::update;
+    if (contract == "DeleteQuery")
+        return operation_type::remove;
+    if (contract == "SelectQuery")
+        return operation_type::select;
+    return std::nullopt;
+}
+
 inline result<query> parse_query(const boost::json::object& o, std::string_view contract,
                                  const schema& s, const location& where, const limits& lim) {
     query q;
-    if (contract == "InsertQuery")
-        q.type = operation_type::insert;
-    else if (contract == "UpdateQuery")
-        q.type = operation_type::update;
-    else if (contract == "DeleteQuery")
-        q.type = operation_type::remove;
-    else if (contract == "SelectQuery")
-        q.type = operation_type::select;
+    if (const auto type = query_type(contract))
+        q.type = *type;
     else
         return error(errc::unknown_type,
                      where + ": query type '" + std::string(contract) + "' is not supported");

@@ -47,15 +47,10 @@ inline std::optional<query> read_sync_write(text_reader& r, std::size_t index, c
     query q;
     if (!r.literal(R"({"__type":)") || !r.string(text, scratch))
         return std::nullopt;
-    const std::string_view contract = contract_name(text);
-    if (contract == "UpdateQuery")
-        q.type = operation_type::update;
-    else if (contract == "InsertQuery")
-        q.type = operation_type::insert;
-    else if (contract == "DeleteQuery")
-        q.type = operation_type::remove;
-    else
+    const auto op = query_type(contract_name(text));
+    if (!op || *op == operation_type::select)
         return std::nullopt;
+    q.type = *op;
     if (!r.literal(R"(,"rootSchemaName":)") || !r.string(text, scratch))
         return std::nullopt;
     const entity_schema* e = s.find(text);
