@@ -624,6 +624,7 @@ private:
         } catch (...) { // no thread (or no memory for one): freed here, as usual
         }
         records_.clear(); // the entries are gone either way
+        last_ = nullptr;
         unsaved_.clear();
         written_.clear();
     }
@@ -917,9 +918,18 @@ private:
     std::vector<entry*> unsaved_;        // the entries whose `saved` the next flush writes
     std::vector<stored_record> written_; // flushed records, freed aside with `records_`
 
+    // The entry `known` found or `saving` made last (a node: it stays put while the map grows).
+    // The hub saves the record it has just loaded, so that is one lookup instead of two.
+    std::pair<const record_key, entry>* last_ = nullptr;
+
     entry* known(std::string_view entity, std::string_view id) {
+        if (last_ != nullptr && last_->first.second == id && last_->first.first == entity)
+            return &last_->second;
         auto it = records_.find(std::pair(entity, id));
-        return it == records_.end() ? nullptr : &it->second;
+        if (it == records_.end())
+            return nullptr;
+        last_ = &*it;
+        return &it->second;
     }
 
     // The entry `rec` is saved into, with the next sequence given to `rec`; a copy read ahead
@@ -930,8 +940,10 @@ private:
                 error(errc::store_failed, "no table for entity '" + rec.entity + "'"));
         rec.seq = ++seq_;
         entry* e = known(rec.entity, rec.id);
-        if (e == nullptr)
-            e = &records_.try_emplace(record_key(rec.entity, rec.id)).first->second;
+        if (e == nullptr) {
+            last_ = &*records_.try_emplace(record_key(rec.entity, rec.id)).first;
+            e = &last_->second;
+        }
         e->ahead.reset();
         if (!e->saved)
             unsaved_.push_back(e);

@@ -276,27 +276,39 @@ public:
         const auto lo = run.first;
         const auto hi = run.second;
         detail::sqlite::guard("dropping changes", [&] {
-            // The outbox's rows in the run, by sequence; a matched row leaves the map so that an
-            // id given twice is found once, as with one drop after the other.
-            std::unordered_map<std::uint64_t, std::uint64_t> here; // seq -> replica
+            // The outbox's rows in the run, in sequence order (its key); a matched row is marked
+            // taken so that an id given twice is found once, as with one drop after the other.
+            struct row {
+                std::uint64_t seq;
+                std::uint64_t replica;
+                bool taken;
+            };
+            std::vector<row> here;
+            here.reserve(ids.size());
             {
-                auto& s = d_->conn.stmt(
-                    "SELECT seq, replica FROM concord_outbox WHERE seq BETWEEN ? AND ?");
+                auto& s = d_->conn.stmt("SELECT seq, replica FROM concord_outbox WHERE seq BETWEEN "
+                                        "? AND ? ORDER BY seq");
                 s.bind(1, static_cast<std::int64_t>(lo->seq));
                 s.bind(2, static_cast<std::int64_t>(hi->seq));
                 while (s.step())
-                    here.emplace(static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0)),
-                                 static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1)));
+                    here.push_back(row{
+                        static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 0)),
+                        static_cast<std::uint64_t>(sqlite3_column_int64(s.handle(), 1)), false});
             }
             const std::size_t in_run = here.size();
             std::vector<std::uint64_t> gone;
-            for (std::size_t i = 0; i < ids.size(); ++i)
-                if (auto it = here.find(ids[i].seq);
-                    it != here.end() && it->second == ids[i].replica.value) {
+            gone.reserve(std::min(ids.size(), in_run));
+            for (std::size_t i = 0; i < ids.size(); ++i) {
+                const auto it =
+                    std::lower_bound(here.begin(), here.end(), ids[i].seq,
+                                     [](const row& r, std::uint64_t seq) { return r.seq < seq; });
+                if (it != here.end() && it->seq == ids[i].seq && !it->taken &&
+                    it->replica == ids[i].replica.value) {
                     found[i] = true;
-                    gone.push_back(it->first);
-                    here.erase(it);
+                    gone.push_back(it->seq);
+                    it->taken = true;
                 }
+            }
             if (gone.size() == in_run) { // every row of the run goes
                 bool all = false;
                 {

@@ -160,7 +160,9 @@ parse_split(std::string_view body, const items_split& cut, const schema& s, cons
     }
     std::optional<std::vector<item>> first;
     try {
-        first = scan_items(body.substr(cut.open + 1, cut.comma - cut.open - 1), 0, s, lim);
+        // Room for the second half's items too: they are moved in after it, not the reverse.
+        first = scan_items(body.substr(cut.open + 1, cut.comma - cut.open - 1), 0, s, lim, nullptr,
+                           (body.size() - cut.open) / 512);
     } catch (...) {
         second.wait(); // it uses this frame
         throw;
@@ -169,7 +171,7 @@ parse_split(std::string_view body, const items_split& cut, const schema& s, cons
     // (A cut comma that ends the array, "[…, x,]", leaves the second half no element: no list.)
     if (!first || !later || first->size() != cut.first_count)
         return std::nullopt;
-    first->reserve(first->size() + later->size());
+    first->reserve(first->size() + later->size()); // no-op unless the estimate fell short
     std::move(later->begin(), later->end(), std::back_inserter(*first));
     return read_rest(body, cut.open, cut.comma + 1 + end, std::move(*first), lim);
 }

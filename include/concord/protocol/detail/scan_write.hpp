@@ -19,6 +19,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -127,15 +128,19 @@ inline std::optional<query> read_sync_write(text_reader& r, std::size_t index, c
 // and decoded by decode_batch_item. With `end`, the text runs on past the array's ']', whose
 // offset in `text` goes to `*end`. Nothing when the text is no such list, or the batch more
 // items than `lim` allows: the body is then parsed whole, for its error (before a value is
-// decoded, so an oversized batch of small values costs no item each).
+// decoded, so an oversized batch of small values costs no item each). The list has room for
+// `room` items (more are appended as they come), or for the text's sync writes at most.
 inline std::optional<std::vector<item>> scan_items(std::string_view text, std::size_t first,
                                                    const schema& s, const limits& lim,
-                                                   std::size_t* end = nullptr) {
+                                                   std::size_t* end = nullptr,
+                                                   std::size_t room = 0) {
     if (lim.max_depth < 3) // the body and its array leave an element no level
         return std::nullopt;
     const bool direct = lim.max_depth >= sync_write_depth;
     std::vector<item> out;
-    out.reserve(text.size() / 1024); // a sync write is ~600 bytes; others are smaller
+    // A sync write is 600-700 bytes: items are never moved for want of room while a batch of
+    // them is read (other items are smaller, and memory reserved but never written costs none).
+    out.reserve(std::min(std::max(room, text.size() / 512), lim.max_items));
     text_reader r(text);
     // Elements parsed alone share one arena (a value copied from it may keep it alive).
     boost::json::storage_ptr arena;
