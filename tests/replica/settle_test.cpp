@@ -15,9 +15,11 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstddef>
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace concord;
@@ -51,8 +53,12 @@ struct world {
     std::unique_ptr<replica> a;
     test_replica b = w.replica(0xB);
 
-    world() {
-        a = std::make_unique<replica>(replica_opts(0xA), Kind::make(dir),
+    /// `push_limit` 0: the default.
+    explicit world(std::size_t push_limit = 0) {
+        replica_options o = replica_opts(0xA);
+        if (push_limit > 0)
+            o.push_limit = push_limit;
+        a = std::make_unique<replica>(std::move(o), Kind::make(dir),
                                       transport(test_transport(w.hub), seen),
                                       manual_clock_ref{w.clock});
     }
@@ -243,4 +249,42 @@ TEMPLATE_TEST_CASE("replica: a change reverted while its round was in flight end
         expected["Description"] = "later";
     CHECK(t.local(x) == expected);
     CHECK(t.local(x).at("Owner") == "Bob");
+}
+
+// Rounds this large hand their changes, outcomes and pulled rows to another thread to free; the
+// next round or sync waits for that first. Back-to-back large rounds and syncs settle as small
+// ones do, and a replica pulling that many rows ends equal to the hub.
+TEMPLATE_TEST_CASE("replica: back-to-back rounds of a thousand changes and more settle whole",
+                   "[replica][sync]", in_memory, on_sqlite) {
+    world<TestType> t(2000);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 1500; ++i)
+        ids.push_back(t.insert("CS-" + std::to_string(i)));
+    sync_summary s = t.sync(); // one round of 1,500
+    CHECK(s.requests == 1);
+    CHECK(s.pushed == 1500);
+    CHECK(s.applied == 1500);
+    CHECK(t.a->store().begin().outbox_size() == 0);
+
+    t.w.clock.advance(1000);
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        REQUIRE(t.a->update("Case", ids[i], obj{{"Status", "Round " + std::to_string(i % 7)}}));
+    s = t.sync();
+    CHECK(s.pushed == 1500);
+    CHECK(s.applied == 1500);
+    CHECK(t.a->pending().empty());
+    for (std::size_t i = 0; i < ids.size(); i += 97)
+        t.check_settled({ids[i]});
+    CHECK(t.hub(ids[1499]).at("Status") == boost::json::value("Round " + std::to_string(1499 % 7)));
+
+    // Another replica pulls every record in pages of a thousand and more.
+    const auto pulled = t.b.sync();
+    REQUIRE(pulled);
+    CHECK(pulled->pulled == 1500);
+    for (std::size_t i = 0; i < ids.size(); i += 97) {
+        auto r = t.b.get("Case", ids[i]);
+        REQUIRE(r);
+        CHECK(r->fields == t.hub(ids[i]));
+    }
+    CHECK(t.sync().pushed == 0); // and nothing is left to push, at once
 }

@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -466,6 +467,7 @@ private:
 
     void write(transaction& tx, replica_state& st, change c);
     result<void> write_existing(change c);
+    void free_aside(sync_request& req, sync_response& resp);
     result<sync_summary> apply(const sync_request& req, sync_response& resp, sync_summary& sum,
                                std::optional<detail::sweep_set>& sweep,
                                std::vector<record_event>& events);
@@ -511,6 +513,9 @@ private:
     hlc<Clock> clock_; // touched only inside a store transaction, which serialises it
     replica_id id_;
     std::mutex sync_mutex_;
+    // A large round's changes and answer being freed on another thread (under sync_mutex_).
+    std::future<void> freeing_;
+    static constexpr std::size_t free_aside_from = 1000; // changes, outcomes and rows
     // The auto-sync timer: a thread waiting on `timer_wake_` until the interval passes or it is
     // told to stop.
     std::mutex timer_mutex_;

@@ -438,12 +438,34 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
         progress.cursor = sum.cursor;
         progress.latest = std::max(progress.latest, resp->latest);
         ++progress.pages;
+        free_aside(req, *resp);
         if (!prefetched && pushes_done && !resp->more) {
             progress.done = true;
             report(progress);
             return sum;
         }
         report(progress);
+    }
+}
+
+// A large round's changes, outcomes and pulled rows are freed on another thread: thousands of
+// allocations (a few milliseconds for 10k changes) the caller of sync() need not wait for. At
+// most one such task is pending: the next one waits for it first.
+template <class Store, class Transport, class Clock>
+void basic_replica<Store, Transport, Clock>::free_aside(sync_request& req, sync_response& resp) {
+    if (req.push.size() + resp.outcomes.size() + resp.rows.size() < free_aside_from)
+        return;
+    if (freeing_.valid())
+        freeing_.wait();
+    try {
+        freeing_ = std::async(std::launch::async,
+                              [push = std::move(req.push), outcomes = std::move(resp.outcomes),
+                               rows = std::move(resp.rows)]() mutable {
+                                  push.clear();
+                                  outcomes.clear();
+                                  rows.clear();
+                              });
+    } catch (...) { // no thread (or no memory for one): freed here, as usual
     }
 }
 
