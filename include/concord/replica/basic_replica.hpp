@@ -468,6 +468,8 @@ private:
     void write(transaction& tx, replica_state& st, change c);
     result<void> write_existing(change c);
     void free_aside(sync_request& req, sync_response& resp);
+    void next_push(const sync_request& prev, std::uint64_t last_seq, sync_request& next,
+                   bool& more);
     result<sync_summary> apply(const sync_request& req, sync_response& resp, sync_summary& sum,
                                std::optional<detail::sweep_set>& sweep,
                                std::vector<record_event>& events);

@@ -357,7 +357,8 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
     }
     const held_ids* hold = holding ? &*holding : nullptr;
     std::optional<std::future<result<sync_response>>> prefetched;
-    std::shared_ptr<const sync_request> prefetched_req;
+    std::shared_ptr<sync_request> prefetched_req;
+    bool prefetched_more = false; // more_to_push once the prefetched round is answered
     sync_request req;
     bool more_to_push = false;
     bool restarted = false;
@@ -391,8 +392,10 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
             }
         }
         auto resp = prefetched ? prefetched->get() : transport_.exchange(req);
-        if (prefetched) // get() returned: the exchange is over, its request is ours
-            req = *prefetched_req;
+        if (prefetched) { // get() returned: the exchange is over, its request is ours
+            req = std::move(*prefetched_req);
+            more_to_push = prefetched_more;
+        }
         prefetched.reset();
         prefetched_req.reset();
         ++sum.requests;
@@ -412,7 +415,10 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
             }
         }
         const bool pushes_done = !more_to_push;
-        if (pushes_done && resp->more) {
+        // The next round goes out while this answer is applied: a pull page (pull-only
+        // rounds), or the next push page, read from the outbox before this round's changes
+        // leave it (not when this answer restarts the pull: the next round waits for that).
+        if ((pushes_done && resp->more) || (more_to_push && !resp->resync)) {
             // It acknowledges only what was recorded before this answer: the outcomes in this
             // answer are acknowledged by a later request, once they are durable here.
             auto next = std::make_shared<sync_request>();
@@ -422,6 +428,13 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
             next->scope = resp->scope;
             next->schema_version = resp->schema_version;
             next->pull = pull_from(resp->cursor, hold);
+            prefetched_more = false;
+            if (more_to_push)
+                try {
+                    next_push(req, last_seq_at_start, *next, prefetched_more);
+                } catch (const boost::system::system_error& e) {
+                    return error(e.code(), e.what());
+                }
             prefetched_req = next;
             prefetched =
                 std::async(std::launch::async, [this, next] { return transport_.exchange(*next); });
@@ -446,6 +459,28 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
         }
         report(progress);
     }
+}
+
+// Fills `next` with the push page after `prev`'s, read while `prev`'s changes are still in the
+// outbox (its answer not yet applied): the page the loop's own read finds once they have left
+// it. It acknowledges what is durable here now (the rounds before `prev`). Changes made after
+// the sync started wait for the next sync; `more` tells whether another page follows.
+template <class Store, class Transport, class Clock>
+void basic_replica<Store, Transport, Clock>::next_push(const sync_request& prev,
+                                                       std::uint64_t last_seq, sync_request& next,
+                                                       bool& more) {
+    std::uint64_t after = 0;
+    for (const change& c : prev.push)
+        after = std::max(after, c.id.seq);
+    // Every change still here up to `after` is one of prev's: the outbox is read in order.
+    auto tx = store_.begin();
+    next.acknowledged = tx.state().acknowledged;
+    next.push = tx.oldest(prev.push.size() + options_.push_limit + 1);
+    std::erase_if(next.push,
+                  [&](const change& c) { return c.id.seq <= after || c.id.seq > last_seq; });
+    more = next.push.size() > options_.push_limit;
+    if (more)
+        next.push.resize(options_.push_limit);
 }
 
 // A large round's changes, outcomes and pulled rows are freed on another thread: thousands of

@@ -1,0 +1,170 @@
+// SPDX-FileCopyrightText: 2026 The concord authors
+// SPDX-License-Identifier: BSL-1.0
+//
+// concord — a sync with more pending changes than one request carries: each push page goes out
+// while the answer to the one before is applied, and a round that fails leaves the rounds before
+// it settled and the rest pending, each change applied at the hub once.
+
+#include <concord/memory.hpp>
+
+#include <catch2/catch.hpp>
+#include <support/fixtures.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace concord;
+using namespace concord::test;
+
+namespace {
+
+/// What one request carried.
+struct sent {
+    std::vector<std::uint64_t> pushed; ///< the sequences of its changes
+    std::uint64_t acknowledged = 0;
+    std::uint64_t after = 0; ///< its pull's cursor
+};
+
+/// A loopback transport that notes every request it is given (on whichever thread sends it).
+class noting_transport {
+public:
+    noting_transport(test_transport inner, std::shared_ptr<std::vector<sent>> log)
+        : inner_(std::move(inner))
+        , log_(std::move(log))
+        , mutex_(std::make_shared<std::mutex>()) {}
+
+    result<sync_response> exchange(const sync_request& req) {
+        {
+            std::lock_guard lock(*mutex_);
+            sent s;
+            for (const change& c : req.push)
+                s.pushed.push_back(c.id.seq);
+            s.acknowledged = req.acknowledged;
+            s.after = req.pull ? req.pull->after : 0;
+            log_->push_back(std::move(s));
+        }
+        return inner_.exchange(req);
+    }
+
+private:
+    test_transport inner_;
+    std::shared_ptr<std::vector<sent>> log_;
+    std::shared_ptr<std::mutex> mutex_;
+};
+
+using noting_replica = basic_replica<memory_replica_store, noting_transport, manual_clock_ref>;
+
+struct world {
+    replica_world w;
+    std::shared_ptr<std::vector<sent>> log = std::make_shared<std::vector<sent>>();
+    noting_replica a;
+
+    explicit world(fault_plan plan = {})
+        : a(options(), memory_replica_store{}, noting_transport(test_transport(w.hub, plan), log),
+            manual_clock_ref{w.clock}) {}
+
+    static replica_options options() {
+        replica_options o = replica_opts(1);
+        o.push_limit = 3;
+        return o;
+    }
+    std::vector<std::string> insert(int n) {
+        std::vector<std::string> ids;
+        for (int i = 0; i < n; ++i) {
+            auto id = a.insert("Case", new_case("CS-" + std::to_string(i)));
+            REQUIRE(id);
+            ids.push_back(*id);
+        }
+        return ids;
+    }
+    /// Every record of `ids` at the hub, applied once (one change-log entry each).
+    void check_on_hub(const std::vector<std::string>& ids) {
+        for (const std::string& id : ids)
+            CHECK(w.load("Case", id));
+        CHECK(w.log_size() == ids.size());
+    }
+};
+
+std::vector<std::uint64_t> seqs(std::uint64_t from, std::uint64_t to) {
+    std::vector<std::uint64_t> v;
+    for (std::uint64_t s = from; s <= to; ++s)
+        v.push_back(s);
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("replica: each push page is sent while the answer to the one before is applied",
+          "[replica][sync]") {
+    world t;
+    const auto ids = t.insert(7);
+    auto s = t.a.sync();
+    REQUIRE(s);
+    CHECK(s->requests == 3);
+    CHECK(s->pushed == 7);
+    CHECK(s->applied == 7);
+    CHECK(t.a.pending().empty());
+    t.check_on_hub(ids);
+
+    REQUIRE(t.log->size() == 3);
+    const auto& r = *t.log;
+    CHECK(r[0].pushed == seqs(1, 3));
+    CHECK(r[1].pushed == seqs(4, 6));
+    CHECK(r[2].pushed == seqs(7, 7));
+    // A page built before the answer to the one before was applied acknowledges only what was
+    // durable then: nothing, for the second; the first page's three, for the third.
+    CHECK(r[0].acknowledged == 0);
+    CHECK(r[1].acknowledged == 0);
+    CHECK(r[2].acknowledged == 3);
+    // Each pulls from where the answer before it left the cursor.
+    CHECK(r[0].after == 0);
+    CHECK(r[1].after == 3);
+    CHECK(r[2].after == 6);
+
+    // The next sync acknowledges the rest; nothing is pushed twice.
+    auto again = t.a.sync();
+    REQUIRE(again);
+    CHECK(again->pushed == 0);
+    CHECK(t.log->back().acknowledged == 7);
+    t.check_on_hub(ids);
+}
+
+TEST_CASE("replica: a push round that fails leaves the rounds before it settled and the rest "
+          "pending",
+          "[replica][sync][errors]") {
+    SECTION("the request never reaches the hub") {
+        fault_plan plan;
+        plan.fail_request_at = 2;
+        world t(plan);
+        const auto ids = t.insert(7);
+        CHECK_FALSE(t.a.sync());
+        // The first page was answered and settled; the second never arrived.
+        CHECK(t.a.pending().size() == 4);
+        CHECK(t.w.log_size() == 3);
+        auto s = t.a.sync();
+        REQUIRE(s);
+        CHECK(s->pushed == 4);
+        CHECK(s->applied == 4);
+        CHECK(t.a.pending().empty());
+        t.check_on_hub(ids);
+    }
+    SECTION("the hub applies it and its answer is lost") {
+        fault_plan plan;
+        plan.lose_response_at = 2;
+        world t(plan);
+        const auto ids = t.insert(7);
+        CHECK_FALSE(t.a.sync());
+        CHECK(t.a.pending().size() == 4);
+        CHECK(t.w.log_size() == 6); // the second page is on the hub, unanswered
+        auto s = t.a.sync();
+        REQUIRE(s);
+        CHECK(s->pushed == 4); // replayed: the hub answers the second page from its marks
+        CHECK(t.a.pending().empty());
+        t.check_on_hub(ids); // each change applied once
+    }
+}
