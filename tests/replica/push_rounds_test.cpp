@@ -82,7 +82,7 @@ struct world {
         }
         return ids;
     }
-    /// Every record of `ids` at the hub, applied once (one change-log entry each).
+    /// Every record of `ids` at the hub (the memory hub's log keeps one entry per record).
     void check_on_hub(const std::vector<std::string>& ids) {
         for (const std::string& id : ids)
             CHECK(w.load("Case", id));
@@ -150,6 +150,7 @@ TEST_CASE("replica: a push round that fails leaves the rounds before it settled 
         REQUIRE(s);
         CHECK(s->pushed == 4);
         CHECK(s->applied == 4);
+        CHECK(s->cursor == 7); // the hub's sequence: seven writes in all
         CHECK(t.a.pending().empty());
         t.check_on_hub(ids);
     }
@@ -163,8 +164,10 @@ TEST_CASE("replica: a push round that fails leaves the rounds before it settled 
         CHECK(t.w.log_size() == 6); // the second page is on the hub, unanswered
         auto s = t.a.sync();
         REQUIRE(s);
-        CHECK(s->pushed == 4); // replayed: the hub answers the second page from its marks
+        CHECK(s->pushed == 4); // the second page replayed: answered from the stored outcomes
+        CHECK(s->applied == 4);
+        CHECK(s->cursor == 7); // the hub's sequence: seven writes in all, none applied twice
         CHECK(t.a.pending().empty());
-        t.check_on_hub(ids); // each change applied once
+        t.check_on_hub(ids);
     }
 }

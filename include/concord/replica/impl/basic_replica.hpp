@@ -11,6 +11,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <exception>
 #include <future>
 #include <memory>
 #include <optional>
@@ -429,15 +430,18 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
             next->schema_version = resp->schema_version;
             next->pull = pull_from(resp->cursor, hold);
             prefetched_more = false;
-            if (more_to_push)
-                try {
+            try {
+                if (more_to_push)
                     next_push(req, last_seq_at_start, *next, prefetched_more);
-                } catch (const boost::system::system_error& e) {
-                    return error(e.code(), e.what());
-                }
-            prefetched_req = next;
-            prefetched =
-                std::async(std::launch::async, [this, next] { return transport_.exchange(*next); });
+                prefetched = std::async(std::launch::async,
+                                        [this, next] { return transport_.exchange(*next); });
+                prefetched_req = next;
+            } catch (const std::exception&) {
+                // The page could not be read or no thread started: this answer is applied
+                // first, and the next round is built and sent as without the overlap (a store
+                // failure then ends the sync there, with this answer kept).
+                prefetched.reset();
+            }
         }
         if (auto applied = apply(req, *resp, sum, sweep, events); !applied) {
             if (prefetched)
