@@ -39,6 +39,7 @@ public:
         , mutex_(std::make_shared<std::mutex>()) {}
 
     result<sync_response> exchange(const sync_request& req) {
+        std::size_t n = 0;
         {
             std::lock_guard lock(*mutex_);
             sent s;
@@ -47,14 +48,22 @@ public:
             s.acknowledged = req.acknowledged;
             s.after = req.pull ? req.pull->after : 0;
             log_->push_back(std::move(s));
+            n = log_->size();
         }
-        return inner_.exchange(req);
+        auto resp = inner_.exchange(req);
+        if (resp && n == *damage_) // an answer the replica must refuse: an outcome short
+            resp->outcomes.pop_back();
+        return resp;
     }
+
+    /// Answer `n` (1-based, 0: none) comes back one outcome short.
+    void damage_answer(std::size_t n) { *damage_ = n; }
 
 private:
     test_transport inner_;
     std::shared_ptr<std::vector<sent>> log_;
     std::shared_ptr<std::mutex> mutex_;
+    std::shared_ptr<std::size_t> damage_ = std::make_shared<std::size_t>(0);
 };
 
 using noting_replica = basic_replica<memory_replica_store, noting_transport, manual_clock_ref>;
@@ -151,6 +160,26 @@ TEST_CASE("replica: a push round that fails leaves the rounds before it settled 
         CHECK(s->pushed == 4);
         CHECK(s->applied == 4);
         CHECK(s->cursor == 7); // the hub's sequence: seven writes in all
+        CHECK(t.a.pending().empty());
+        t.check_on_hub(ids);
+    }
+    SECTION("the answer before it is refused while it is in flight") {
+        world t;
+        t.a.transport().damage_answer(1);
+        const auto ids = t.insert(7);
+        const auto failed = t.a.sync();
+        REQUIRE_FALSE(failed);
+        CHECK(failed.error().code == make_error_code(errc::protocol_error));
+        // The second page reached the hub while the first answer was checked; nothing of
+        // either was settled here.
+        CHECK(t.log->size() == 2);
+        CHECK(t.w.log_size() == 6);
+        CHECK(t.a.pending().size() == 7);
+        auto s = t.a.sync();
+        REQUIRE(s);
+        CHECK(s->pushed == 7); // both pages replayed, answered from the stored outcomes
+        CHECK(s->applied == 7);
+        CHECK(s->cursor == 7); // none applied twice
         CHECK(t.a.pending().empty());
         t.check_on_hub(ids);
     }
