@@ -97,6 +97,18 @@ struct world {
             CHECK(w.load("Case", id));
         CHECK(w.log_size() == ids.size());
     }
+    /// After a failed sync: the next one pushes the `left` changes still pending, and the
+    /// hub's sequence ends at one write per record of `ids` (none applied twice).
+    void check_next_sync_settles(const std::vector<std::string>& ids, std::size_t left) {
+        CHECK(a.pending().size() == left);
+        auto s = a.sync();
+        REQUIRE(s);
+        CHECK(s->pushed == left);
+        CHECK(s->applied == left);
+        CHECK(s->cursor == ids.size());
+        CHECK(a.pending().empty());
+        check_on_hub(ids);
+    }
 };
 
 std::vector<std::uint64_t> seqs(std::uint64_t from, std::uint64_t to) {
@@ -153,15 +165,8 @@ TEST_CASE("replica: a push round that fails leaves the rounds before it settled 
         const auto ids = t.insert(7);
         CHECK_FALSE(t.a.sync());
         // The first page was answered and settled; the second never arrived.
-        CHECK(t.a.pending().size() == 4);
         CHECK(t.w.log_size() == 3);
-        auto s = t.a.sync();
-        REQUIRE(s);
-        CHECK(s->pushed == 4);
-        CHECK(s->applied == 4);
-        CHECK(s->cursor == 7); // the hub's sequence: seven writes in all
-        CHECK(t.a.pending().empty());
-        t.check_on_hub(ids);
+        t.check_next_sync_settles(ids, 4);
     }
     SECTION("the answer before it is refused while it is in flight") {
         world t;
@@ -174,14 +179,8 @@ TEST_CASE("replica: a push round that fails leaves the rounds before it settled 
         // either was settled here.
         CHECK(t.log->size() == 2);
         CHECK(t.w.log_size() == 6);
-        CHECK(t.a.pending().size() == 7);
-        auto s = t.a.sync();
-        REQUIRE(s);
-        CHECK(s->pushed == 7); // both pages replayed, answered from the stored outcomes
-        CHECK(s->applied == 7);
-        CHECK(s->cursor == 7); // none applied twice
-        CHECK(t.a.pending().empty());
-        t.check_on_hub(ids);
+        // Both pages replayed, answered from the stored outcomes.
+        t.check_next_sync_settles(ids, 7);
     }
     SECTION("the hub applies it and its answer is lost") {
         fault_plan plan;
@@ -189,14 +188,8 @@ TEST_CASE("replica: a push round that fails leaves the rounds before it settled 
         world t(plan);
         const auto ids = t.insert(7);
         CHECK_FALSE(t.a.sync());
-        CHECK(t.a.pending().size() == 4);
         CHECK(t.w.log_size() == 6); // the second page is on the hub, unanswered
-        auto s = t.a.sync();
-        REQUIRE(s);
-        CHECK(s->pushed == 4); // the second page replayed: answered from the stored outcomes
-        CHECK(s->applied == 4);
-        CHECK(s->cursor == 7); // the hub's sequence: seven writes in all, none applied twice
-        CHECK(t.a.pending().empty());
-        t.check_on_hub(ids);
+        // The second page replayed, answered from the stored outcomes; the third sent.
+        t.check_next_sync_settles(ids, 4);
     }
 }

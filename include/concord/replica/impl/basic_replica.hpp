@@ -345,8 +345,8 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
         return error(e.code(), e.what());
     }
     report(progress);
-    // While a page is applied, the next one is already on its way (pull-only rounds): the hub
-    // reads and encodes page n+1 while this replica writes page n.
+    // While a page is applied, the next one is already on its way (a pull page, or the next
+    // push page): the hub works on page n+1 while this replica writes page n.
     std::optional<detail::sweep_set> sweep; // while re-syncing: the ids not received again
     // Hybrid mode pulls only the records it holds (the recent ones and those with pending
     // changes), as they were when this sync started.
@@ -416,9 +416,8 @@ basic_replica<Store, Transport, Clock>::sync_locked(std::vector<record_event>& e
             }
         }
         const bool pushes_done = !more_to_push;
-        // The next round goes out while this answer is applied: a pull page (pull-only
-        // rounds), or the next push page, read from the outbox before this round's changes
-        // leave it (not when this answer restarts the pull: the next round waits for that).
+        // A push page is read from the outbox before this round's changes leave it; none goes
+        // ahead when this answer restarts the pull (the next round waits for that).
         if ((pushes_done && resp->more) || (more_to_push && !resp->resync)) {
             // It acknowledges only what was recorded before this answer: the outcomes in this
             // answer are acknowledged by a later request, once they are durable here.
