@@ -671,21 +671,28 @@ TEST_CASE("sqlite stores: a schema that gained a column and an entity migrates o
 }
 
 TEST_CASE("sqlite stores: the write-ahead log stays bounded while a store stays open", "[sqlite]") {
-    // SQLite checkpoints the WAL every ~1000 pages (4 MiB) unless a reader pins it: a cached
-    // statement left stepped did that, and the -wal file grew by every write for ever.
+    // The log is copied back once it holds `background_checkpoint_pages`, and a commit past
+    // `checkpoint_takeover_pages` copies it itself, unless a reader pins it: a cached statement
+    // left stepped did that, and the -wal file grew by every write for ever. Small thresholds
+    // (0.4 and 1.6 MiB) make the bound tight: the replica's 2,000 commits with the log pinned
+    // leave a ~60 MiB file.
     scratch_dir dir;
     const std::string replica_db = dir.file("replica.db");
     const std::string hub_db = dir.file("hub.db");
-    constexpr std::uintmax_t bound = 12U * 1024U * 1024U;
+    sqlite_options o;
+    o.background_checkpoint_pages = 100;
+    o.checkpoint_takeover_pages = 400;
+    // The takeover bound, and the two commits that can pass it before one takes over.
+    constexpr std::uintmax_t bound = 600U * 4096U;
     {
-        auto r = open_replica(replica_db);
+        auto r = open_replica(replica_db, o);
         for (int i = 0; i < 2000; ++i)
             REQUIRE(r.insert("Case", a_case("W-" + std::to_string(i), 200)).has_value());
         CHECK(std::filesystem::file_size(replica_db + "-wal") < bound);
         CHECK(r.pending().size() == 2000);
     }
     {
-        auto h = open_hub(hub_db);
+        auto h = open_hub(hub_db, o);
         const replica_id pusher{0x31};
         std::uint64_t seq = 0;
         for (int batch = 0; batch < 400; ++batch) {

@@ -16,6 +16,7 @@
 #include <boost/json/value.hpp>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -119,14 +120,16 @@ private:
 };
 
 // Copies the WAL back into the database on its own thread and connection, woken by the main
-// connection's WAL hook once the log passes a threshold. A PASSIVE checkpoint never waits for
-// or blocks the writer; once it has copied every frame, the next writer starts the log from
-// its beginning, so the file stays bounded. If back-to-back writers keep it from finishing,
-// the committing thread checkpoints itself (see on_commit).
+// connection's WAL hook once the log passes `pages`. A PASSIVE checkpoint never waits for or
+// blocks the writer; once it has copied every frame, the next writer starts the log from its
+// beginning, so the file stays bounded. If back-to-back writers keep it from finishing, a
+// commit past `takeover` pages checkpoints itself (see on_commit).
 class checkpointer {
 public:
-    checkpointer(sqlite3* writer, const std::string& path, int pages, int busy_timeout_ms)
-        : pages_(pages) {
+    checkpointer(sqlite3* writer, const std::string& path, int pages, int takeover,
+                 int busy_timeout_ms)
+        : pages_(pages)
+        , takeover_(std::max(pages, takeover)) {
         if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
             const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
             sqlite3_close(db_);
@@ -155,11 +158,11 @@ public:
 private:
     static int on_commit(void* self, sqlite3* writer, const char* name, int pages) {
         auto* c = static_cast<checkpointer*>(self);
-        // The log was already long before this commit and has not restarted since: the
-        // background thread is starved by back-to-back writers, or slower than them. This
-        // commit then waits for it and checkpoints itself, as SQLite's default would; a single
-        // large commit never pays here.
-        const bool behind = c->last_pages_ >= 2 * c->pages_ && pages > c->last_pages_;
+        // The log was already past the bound before this commit and has not restarted since:
+        // the background thread is starved by back-to-back writers, or slower than them. This
+        // commit then waits for it and checkpoints itself, as SQLite's default would. Below
+        // the bound a commit never waits, even while the copy of the one before is running.
+        const bool behind = c->last_pages_ >= c->takeover_ && pages > c->last_pages_;
         c->last_pages_ = pages;
         if (behind) {
             {
@@ -204,6 +207,7 @@ private:
     }
 
     int pages_;
+    int takeover_;
     int last_pages_ = 0; // the log's length after the previous commit (writer thread only)
     sqlite3* writer_ = nullptr;
     sqlite3* db_ = nullptr;
@@ -235,6 +239,7 @@ public:
             // waits until check_format has seen a format this build may touch.
             wal_ = o.wal;
             checkpoint_pages_ = o.background_checkpoint_pages;
+            takeover_pages_ = o.checkpoint_takeover_pages;
             busy_timeout_ms_ = o.busy_timeout_ms;
             db_->exec("PRAGMA synchronous=" + std::to_string(o.synchronous));
             db_->exec("PRAGMA cache_size=-" + std::to_string(o.cache_kib));
@@ -290,8 +295,9 @@ public:
                 db_->exec("PRAGMA journal_mode=WAL");
                 if (checkpoint_pages_ > 0 && !checkpointer_) {
                     db_->exec("PRAGMA wal_autocheckpoint=0");
-                    checkpointer_ = std::make_unique<checkpointer>(
-                        db_->getHandle(), path_, checkpoint_pages_, busy_timeout_ms_);
+                    checkpointer_ =
+                        std::make_unique<checkpointer>(db_->getHandle(), path_, checkpoint_pages_,
+                                                       takeover_pages_, busy_timeout_ms_);
                 }
             }
             if (found < current)
@@ -341,6 +347,7 @@ private:
     std::string path_;
     bool wal_ = false;
     int checkpoint_pages_ = 0;
+    int takeover_pages_ = 0;
     int busy_timeout_ms_ = 0;
     std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
     std::unique_ptr<checkpointer> checkpointer_; // last: stops before the connection closes

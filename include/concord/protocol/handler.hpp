@@ -285,10 +285,10 @@ private:
         c.op = q.type == operation_type::insert   ? operation::insert
                : q.type == operation_type::update ? operation::update
                                                   : operation::remove;
-        c.entity = q.entity;
-        c.record_id = q.type == operation_type::insert
-                          ? (q.record_id.empty() ? new_guid() : q.record_id)
-                          : *q.where_id;
+        c.entity = std::move(q.entity);
+        c.record_id = q.type != operation_type::insert ? std::move(*q.where_id)
+                      : q.record_id.empty()            ? new_guid()
+                                                       : std::move(q.record_id);
         c.fields = std::move(q.values);
         if (q.sync) {
             c.id = q.sync->id;
@@ -315,6 +315,8 @@ private:
         req.schema_version = b.schema_version;
         req.credentials = std::string(credentials);
         std::vector<std::size_t> push_items, pull_items, plain_selects;
+        push_items.reserve(b.items.size()); // a round is mostly writes
+        req.push.reserve(b.items.size());
         for (std::size_t i = 0; i < b.items.size(); ++i) {
             const item& it = b.items[i];
             if (it.err) {

@@ -34,6 +34,12 @@ struct sqlite_options {
     /// this many pages (1,000: ~4 MiB), instead of in the committing thread — the checkpoint is
     /// 40–60% of a large commit's time. 0 restores SQLite's own automatic checkpoints.
     int background_checkpoint_pages = 1000;
+    /// The write-ahead log's bound when the background copy cannot keep up: a commit that finds
+    /// the log past this many pages, and longer than after the commit before, waits for the copy
+    /// and checkpoints itself, as SQLite would (8,000: ~32 MiB; at least
+    /// `background_checkpoint_pages`). Well above one round's pages, so that a sync's rounds of
+    /// thousands of records commit back to back without waiting for the copy of the round before.
+    int checkpoint_takeover_pages = 8000;
     /// `fast` (the default) whatever SQLite was built with (Debian builds it `on`): a synced
     /// round empties the outbox and the shadows, and `on` writes every page they held once
     /// more, only to zero it (about a tenth of a 10k-change push over HTTP).
