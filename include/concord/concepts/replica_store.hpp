@@ -48,6 +48,7 @@ namespace concord {
     | `tx.erase_shadow(entity, id)`|                               | removes a shadow |
     | `tx.push(c)`                 |                               | appends change `c` to the outbox |
     | `tx.oldest(limit)`           | `std::vector<change>`         | the first `limit` changes of the outbox, oldest first |
+    | `tx.oldest_after(n, limit)`  | `std::vector<change>`         | the first `limit` changes of the outbox with a sequence above `n`, oldest first |
     | `tx.pending_for(entity, id)` | `std::vector<change>`         | the outbox changes of one record, oldest first |
     | `tx.replace(c)`              |                               | replaces the outbox change with id `c.id` |
     | `tx.drop(cid)`               | `bool`                        | removes a change from the outbox; false when absent |
@@ -78,6 +79,7 @@ concept replica_store = requires(S& s, typename S::transaction& tx, std::string_
     tx.erase_shadow(sv, sv);
     tx.push(c);
     { tx.oldest(limit) } -> std::same_as<std::vector<change>>;
+    { tx.oldest_after(n, limit) } -> std::same_as<std::vector<change>>;
     { tx.pending_for(sv, sv) } -> std::same_as<std::vector<change>>;
     tx.replace(c);
     { tx.drop(cid) } -> std::same_as<bool>;

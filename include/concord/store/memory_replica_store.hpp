@@ -162,10 +162,11 @@ public:
         }
 
         std::vector<change> oldest(std::size_t limit) const {
-            std::vector<change> out;
-            for (auto it = d_->outbox.begin(); it != d_->outbox.end() && out.size() < limit; ++it)
-                out.push_back(it->second);
-            return out;
+            return from(d_->outbox.begin(), limit);
+        }
+
+        std::vector<change> oldest_after(std::uint64_t seq, std::size_t limit) const {
+            return from(d_->outbox.upper_bound(seq), limit);
         }
 
         std::vector<change> pending_for(std::string_view entity, std::string_view id) const {
@@ -263,6 +264,15 @@ public:
     private:
         friend class memory_replica_store;
         explicit transaction(data* d) : d_(d), undo_(d->mutex) {}
+
+        // Up to `limit` outbox changes from `it` on, in sequence order.
+        std::vector<change> from(std::map<std::uint64_t, change>::const_iterator it,
+                                 std::size_t limit) const {
+            std::vector<change> out;
+            for (; it != d_->outbox.end() && out.size() < limit; ++it)
+                out.push_back(it->second);
+            return out;
+        }
 
         data* d_;
         detail::undo_scope undo_;

@@ -234,6 +234,16 @@ public:
         });
     }
 
+    std::vector<change> oldest_after(std::uint64_t seq, std::size_t limit) {
+        return read_changes(
+            "SELECT change FROM concord_outbox WHERE seq > ? ORDER BY seq LIMIT ?", [&](auto& s) {
+                s.bind(1, static_cast<std::int64_t>(
+                              std::min<std::uint64_t>(seq, 0x7FFF'FFFF'FFFF'FFFFULL)));
+                s.bind(2, static_cast<std::int64_t>(
+                              std::min<std::size_t>(limit, 0x7FFF'FFFF'FFFF'FFFFULL)));
+            });
+    }
+
     std::vector<change> pending_for(std::string_view entity, std::string_view id) {
         return read_changes(
             "SELECT change FROM concord_outbox WHERE entity = ? AND record_id = ? ORDER BY seq",

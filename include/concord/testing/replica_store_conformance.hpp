@@ -50,6 +50,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <future>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -302,9 +303,9 @@ void check_drops_in_bulk(Factory& make) {
     Exercises every expression of the concept table (concord/concepts/replica_store.hpp) with
     its stated semantics: a fresh store's state, records (put replaces, erase is a no-op when
     absent, find filters and orders by id, count per entity), shadows (tombstones included),
-    the outbox (push order, `oldest(limit)`, `pending_for` order, replace in place, drop,
-    `outbox_size`), the sync log (ids > 0 and increasing, oldest first, round trip of every
-    member, erase), the state round trip, reads that see the transaction's own writes, rollback
+    the outbox (push order, `oldest(limit)`, `oldest_after(n, limit)`, `pending_for` order, replace
+   in place, drop, `outbox_size`), the sync log (ids > 0 and increasing, oldest first, round trip of
+   every member, erase), the state round trip, reads that see the transaction's own writes, rollback
     of every mutating operation when a transaction is destroyed without `commit()`, and
     serialised transactions (a second thread's `begin()` waits; bounded well under a second).
     A store with the optional `drops_in_bulk` is checked against `drop` one change at a time.
@@ -518,9 +519,19 @@ void check_replica_store(Factory make) {
         CHECK(detail::change_seqs(tx.pending_for("Case", replica_guid(2))) ==
               std::vector<std::uint64_t>{5});
         CHECK(tx.pending_for("Case", replica_guid(1))[1] == left[1]);
+        // oldest_after skips every sequence up to its argument, dropped ones included.
+        CHECK(tx.oldest_after(0, 100) == left);
+        CHECK(detail::change_seqs(tx.oldest_after(1, 2)) == std::vector<std::uint64_t>{3, 4});
+        CHECK(detail::change_seqs(tx.oldest_after(2, 100)) ==
+              std::vector<std::uint64_t>{3, 4, 5, 6});
+        CHECK(tx.oldest_after(3, 1) == std::vector<change>{left[2]});
+        CHECK(tx.oldest_after(1, 0).empty());
+        CHECK(tx.oldest_after(6, 100).empty());
+        CHECK(tx.oldest_after(std::numeric_limits<std::uint64_t>::max(), 100).empty());
         // Pushing after drops keeps the order of sequences.
         tx.push(test_change(7, operation::update, "Case", 2, obj{{"Status", "x"}}));
         CHECK(detail::change_seqs(tx.oldest(100)) == std::vector<std::uint64_t>{1, 3, 4, 5, 6, 7});
+        CHECK(detail::change_seqs(tx.oldest_after(5, 100)) == std::vector<std::uint64_t>{6, 7});
         CHECK(detail::change_seqs(tx.pending_for("Case", replica_guid(2))) ==
               std::vector<std::uint64_t>{5, 7});
         tx.commit();

@@ -475,12 +475,12 @@ void basic_replica<Store, Transport, Clock>::next_push(const sync_request& prev,
     std::uint64_t after = 0;
     for (const change& c : prev.push)
         after = std::max(after, c.id.seq);
-    // Every change still here up to `after` is one of prev's: the outbox is read in order.
+    // Every change still here up to `after` is one of prev's (the outbox is read in order):
+    // the page starts past them, without decoding them again.
     auto tx = store_.begin();
     next.acknowledged = tx.state().acknowledged;
-    next.push = tx.oldest(prev.push.size() + options_.push_limit + 1);
-    std::erase_if(next.push,
-                  [&](const change& c) { return c.id.seq <= after || c.id.seq > last_seq; });
+    next.push = tx.oldest_after(after, options_.push_limit + 1);
+    std::erase_if(next.push, [&](const change& c) { return c.id.seq > last_seq; });
     more = next.push.size() > options_.push_limit;
     if (more)
         next.push.resize(options_.push_limit);
