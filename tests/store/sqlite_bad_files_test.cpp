@@ -682,14 +682,24 @@ TEST_CASE("sqlite stores: the write-ahead log stays bounded while a store stays 
     sqlite_options o;
     o.background_checkpoint_pages = 100;
     o.checkpoint_takeover_pages = 400;
-    // The takeover bound, and the two commits that can pass it before one takes over.
-    constexpr std::uintmax_t bound = 600U * 4096U;
+    // The takeover bound, and the two commits that can pass it before one takes over; a frame
+    // is a page and its 24-byte header, after the log's 32-byte header.
+    constexpr std::uintmax_t frame = 4096U + 24U;
+    constexpr std::uintmax_t bound = 32U + 600U * frame;
     {
         auto r = open_replica(replica_db, o);
         for (int i = 0; i < 2000; ++i)
             REQUIRE(r.insert("Case", a_case("W-" + std::to_string(i), 200)).has_value());
         CHECK(std::filesystem::file_size(replica_db + "-wal") < bound);
         CHECK(r.pending().size() == 2000);
+    }
+    {
+        // The defaults (1,000 and 8,000 pages) bound it too, by the takeover at worst.
+        const std::string defaults_db = dir.file("defaults.db");
+        auto r = open_replica(defaults_db);
+        for (int i = 0; i < 2000; ++i)
+            REQUIRE(r.insert("Case", a_case("D-" + std::to_string(i), 200)).has_value());
+        CHECK(std::filesystem::file_size(defaults_db + "-wal") < 32U + 8200U * frame);
     }
     {
         auto h = open_hub(hub_db, o);

@@ -35,8 +35,8 @@ struct sqlite_options {
     /// 40–60% of a large commit's time. 0 restores SQLite's own automatic checkpoints.
     int background_checkpoint_pages = 1000;
     /// The write-ahead log's bound when the background copy cannot keep up: a commit that finds
-    /// the log past this many pages, and longer than after the commit before, waits for the copy
-    /// and checkpoints itself, as SQLite would (8,000: ~32 MiB; at least
+    /// the log holding at least this many pages, and longer than after the commit before, waits
+    /// for the copy and checkpoints itself, as SQLite would (8,000: ~32 MiB; at least
     /// `background_checkpoint_pages`). Well above one round's pages, so that a sync's rounds of
     /// thousands of records commit back to back without waiting for the copy of the round before.
     int checkpoint_takeover_pages = 8000;

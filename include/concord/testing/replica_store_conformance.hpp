@@ -303,12 +303,13 @@ void check_drops_in_bulk(Factory& make) {
     Exercises every expression of the concept table (concord/concepts/replica_store.hpp) with
     its stated semantics: a fresh store's state, records (put replaces, erase is a no-op when
     absent, find filters and orders by id, count per entity), shadows (tombstones included),
-    the outbox (push order, `oldest(limit)`, `oldest_after(n, limit)`, `pending_for` order, replace
-   in place, drop, `outbox_size`), the sync log (ids > 0 and increasing, oldest first, round trip of
-   every member, erase), the state round trip, reads that see the transaction's own writes, rollback
-    of every mutating operation when a transaction is destroyed without `commit()`, and
-    serialised transactions (a second thread's `begin()` waits; bounded well under a second).
-    A store with the optional `drops_in_bulk` is checked against `drop` one change at a time.
+    the outbox (push order, `oldest(limit)`, `oldest_after(n, limit)`, `pending_for` order,
+    replace in place, drop, `outbox_size`), the sync log (ids > 0 and increasing, oldest first,
+    round trip of every member, erase), the state round trip, reads that see the transaction's
+    own writes, rollback of every mutating operation when a transaction is destroyed without
+    `commit()`, and serialised transactions (a second thread's `begin()` waits; bounded well
+    under a second). A store with the optional `drops_in_bulk` is checked against `drop` one
+    change at a time.
 
     Call it inside a Catch2 `TEST_CASE`; every check is a `SECTION`.
 
