@@ -228,20 +228,16 @@ public:
     }
 
     std::vector<change> oldest(std::size_t limit) {
-        return read_changes("SELECT change FROM concord_outbox ORDER BY seq LIMIT ?", [&](auto& s) {
-            s.bind(1, static_cast<std::int64_t>(
-                          std::min<std::size_t>(limit, 0x7FFF'FFFF'FFFF'FFFFULL)));
-        });
+        return read_changes("SELECT change FROM concord_outbox ORDER BY seq LIMIT ?",
+                            [&](auto& s) { s.bind(1, saturated(limit)); });
     }
 
     std::vector<change> oldest_after(std::uint64_t seq, std::size_t limit) {
-        return read_changes(
-            "SELECT change FROM concord_outbox WHERE seq > ? ORDER BY seq LIMIT ?", [&](auto& s) {
-                s.bind(1, static_cast<std::int64_t>(
-                              std::min<std::uint64_t>(seq, 0x7FFF'FFFF'FFFF'FFFFULL)));
-                s.bind(2, static_cast<std::int64_t>(
-                              std::min<std::size_t>(limit, 0x7FFF'FFFF'FFFF'FFFFULL)));
-            });
+        return read_changes("SELECT change FROM concord_outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                            [&](auto& s) {
+                                s.bind(1, saturated(seq));
+                                s.bind(2, saturated(limit));
+                            });
     }
 
     std::vector<change> pending_for(std::string_view entity, std::string_view id) {
@@ -462,6 +458,11 @@ private:
             auto& s = d_->conn.stmt("SELECT EXISTS (SELECT 1 FROM concord_shadows)");
             any_shadow_ = s.step() && sqlite3_column_int64(s.handle(), 0) != 0;
         });
+    }
+
+    // An unsigned count or sequence as SQLite's integer, the largest one standing for any above.
+    static std::int64_t saturated(std::uint64_t v) noexcept {
+        return static_cast<std::int64_t>(std::min<std::uint64_t>(v, 0x7FFF'FFFF'FFFF'FFFFULL));
     }
 
     const table* find_table(std::string_view entity) const {
